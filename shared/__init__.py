@@ -1,0 +1,1 @@
+"""Real Estate OS common library: settings, events, Kafka, database and observability."""

@@ -1,0 +1,1 @@
+"""Database plumbing: the table definitions every service reads, engine and sessions."""

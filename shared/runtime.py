@@ -1,0 +1,83 @@
+"""What every consuming service is made of, wired once: settings, metrics, broker,
+database sessions, the exactly-once processor and the HTTP side (health, metrics,
+AsyncAPI)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.asgi import AsgiFastStream
+from faststream.specification import AsyncAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from shared.db.session import create_engine, create_sessionmaker
+from shared.messaging import Messaging
+from shared.observability import ServiceMetrics, configure_logging
+from shared.processing import EventProcessor
+from shared.service import HealthChecks, observability_routes
+from shared.settings import Settings
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    settings: Settings
+    metrics: ServiceMetrics
+    messaging: Messaging
+    engine: AsyncEngine
+    sessions: async_sessionmaker
+    processor: EventProcessor
+    health: HealthChecks
+
+    @classmethod
+    def create(cls, name: str, settings: Settings) -> ServiceRuntime:
+        configure_logging(name, settings.log_level)
+        metrics = ServiceMetrics(name)
+        messaging = Messaging(settings, name, metrics)
+        engine = create_engine(settings, application_name=f"reos-{name}")
+        sessions = create_sessionmaker(engine)
+        runtime = cls(
+            name=name,
+            settings=settings,
+            metrics=metrics,
+            messaging=messaging,
+            engine=engine,
+            sessions=sessions,
+            processor=EventProcessor(name, sessions, messaging),
+            health=HealthChecks(),
+        )
+        runtime.health.checks["database"] = runtime.ping_database
+        runtime.health.checks["kafka"] = runtime.ping_kafka
+        return runtime
+
+    async def ping_database(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def ping_kafka(self) -> None:
+        if not await self.messaging.broker.ping(timeout=2.0):
+            raise ConnectionError(f"no answer from {self.settings.kafka_bootstrap_servers}")
+
+    def asgi_app(
+        self,
+        *,
+        description: str,
+        on_startup: Sequence[Callable[..., Any]] = (),
+        on_shutdown: Sequence[Callable[..., Any]] = (),
+    ) -> AsgiFastStream:
+        routes = observability_routes(self.name, self.metrics, self.health)
+        return AsgiFastStream(
+            self.messaging.broker,
+            asgi_routes=[(path, routes) for path in ("/healthz", "/readyz", "/metrics")],
+            specification=AsyncAPI(
+                self.messaging.broker,
+                title=f"Real Estate OS {self.name}",
+                description=description,
+            ),
+            asyncapi_path="/asyncapi",
+            on_startup=on_startup,
+            on_shutdown=[*on_shutdown, self.engine.dispose],
+        )

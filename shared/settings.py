@@ -1,0 +1,49 @@
+"""One settings object for every service, read from environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Endpoints and knobs shared by all services.
+
+    Every field maps to an upper-case environment variable of the same name
+    (`DATABASE_URL`, `KAFKA_BOOTSTRAP_SERVERS`, ...); `REOS_`-prefixed names are
+    project knobs.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        "postgresql+psycopg://reos:reos@127.0.0.1:55432/reos", alias="DATABASE_URL"
+    )
+    kafka_bootstrap_servers: str = Field("127.0.0.1:59092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    s3_endpoint_url: str | None = Field("http://127.0.0.1:59000", alias="S3_ENDPOINT_URL")
+    s3_bucket: str = Field("reos", alias="S3_BUCKET")
+    s3_region: str = Field("us-east-1", alias="S3_REGION")
+    s3_access_key_id: str = Field("reos", alias="S3_ACCESS_KEY_ID")
+    s3_secret_access_key: str = Field("reos-secret-key", alias="S3_SECRET_ACCESS_KEY")
+
+    data_dir: Path = Field(REPO_ROOT.parent / "shared" / "data", alias="REOS_DATA_DIR")
+    log_level: str = Field("INFO", alias="REOS_LOG_LEVEL")
+    http_host: str = Field("127.0.0.1", alias="REOS_HTTP_HOST")
+    http_port: int | None = Field(None, alias="REOS_HTTP_PORT")
+
+    consumer_group_prefix: str = Field("reos", alias="REOS_CONSUMER_GROUP_PREFIX")
+    retry_attempts: int = Field(3, ge=1, alias="REOS_RETRY_ATTEMPTS")
+    retry_backoff_seconds: float = Field(0.5, ge=0, alias="REOS_RETRY_BACKOFF_SECONDS")
+    retry_backoff_max_seconds: float = Field(10.0, ge=0, alias="REOS_RETRY_BACKOFF_MAX_SECONDS")
+    startup_wait_seconds: float = Field(0.0, ge=0, alias="REOS_STARTUP_WAIT_SECONDS")
+    db_pool_size: int = Field(5, ge=1, alias="REOS_DB_POOL_SIZE")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
