@@ -1,0 +1,1 @@
+"""The enricher: normalises raw prospects into properties and adds location data."""

@@ -1,0 +1,79 @@
+"""Validation rules and completeness of an enriched property. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+COMPLETENESS_FIELDS = (
+    "address",
+    "city",
+    "state",
+    "zip_code",
+    "property_type",
+    "bedrooms",
+    "bathrooms",
+    "sqft",
+    "lot_size",
+    "year_built",
+    "price",
+    "latitude",
+    "longitude",
+)
+COMPLETENESS_THRESHOLD = 80.0
+VALIDITY_THRESHOLD = 100.0
+
+
+def _between(name: str, low: float, high: float) -> Callable[[dict[str, Any]], bool]:
+    def rule(columns: dict[str, Any]) -> bool:
+        value = columns.get(name)
+        return value is None or low <= value <= high
+
+    return rule
+
+
+RULES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "price_in_range": _between("price", 1_000, 500_000_000),
+    "sqft_in_range": _between("sqft", 100, 100_000),
+    "bedrooms_in_range": _between("bedrooms", 0, 50),
+    "bathrooms_in_range": _between("bathrooms", 0, 50),
+    "year_built_in_range": _between("year_built", 1600, date.today().year + 2),
+    "latitude_in_range": _between("latitude", -90, 90),
+    "longitude_in_range": _between("longitude", -180, 180),
+}
+
+
+@dataclass(frozen=True)
+class QualityMeasure:
+    metric_type: str
+    metric_name: str
+    value: float
+    threshold: float
+    details: dict[str, Any]
+
+    @property
+    def is_passing(self) -> bool:
+        return self.value >= self.threshold
+
+
+def measure(columns: dict[str, Any]) -> list[QualityMeasure]:
+    present = [name for name in COMPLETENESS_FIELDS if columns.get(name) is not None]
+    failed = sorted(name for name, rule in RULES.items() if not rule(columns))
+    return [
+        QualityMeasure(
+            "completeness",
+            "property_fields",
+            round(100.0 * len(present) / len(COMPLETENESS_FIELDS), 2),
+            COMPLETENESS_THRESHOLD,
+            {"missing": [name for name in COMPLETENESS_FIELDS if name not in present]},
+        ),
+        QualityMeasure(
+            "validation",
+            "property_rules",
+            round(100.0 * (len(RULES) - len(failed)) / len(RULES), 2),
+            VALIDITY_THRESHOLD,
+            {"failed_rules": failed},
+        ),
+    ]

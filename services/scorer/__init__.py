@@ -1,0 +1,1 @@
+"""The scorer: values properties and scores them as investments."""
