@@ -130,15 +130,15 @@ class TopicReader:
 
     async def start(self) -> None:
         await self.consumer.start()
-        partitions = []
-        for topic in self.topics:
-            for partition in self.consumer.partitions_for_topic(topic) or set():
-                partitions.append(TopicPartition(topic, partition))
+        # aiokafka's public `topics()` does this too, but drops the partition map.
+        cluster = await self.consumer._client.fetch_all_metadata()
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in self.topics
+            for partition in cluster.partitions_for_topic(topic) or set()
+        ]
         if not partitions:
-            await self.consumer.force_metadata_update()
-            for topic in self.topics:
-                for partition in self.consumer.partitions_for_topic(topic) or set():
-                    partitions.append(TopicPartition(topic, partition))
+            pytest.fail(f"topics {self.topics} do not exist")
         self.consumer.assign(partitions)
         await self.consumer.seek_to_end(*partitions)
         for tp in partitions:

@@ -1,0 +1,236 @@
+"""The enricher and the scorer on the real stack: prospects in, scores out, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from shared import topics
+from shared.db.tables import (
+    enrichment_jobs,
+    properties,
+    property_scores,
+    prospect_queue,
+)
+from shared.events import ProspectNew
+from shared.messaging import HEADER_ATTEMPTS, HEADER_ERROR_TYPE, HEADER_SERVICE
+from tests.conftest import unique_run_id
+from tests.services import running_services
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def enricher_and_scorer(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
+    with running_services(
+        ["services.enricher", "services.scorer"], tmp_path_factory.mktemp("logs")
+    ) as started:
+        yield started
+
+
+async def insert_prospect(sessions, source: str, source_id: str, payload: dict) -> int:
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            sa.insert(prospect_queue)
+            .values(source=source, source_id=source_id, payload=payload, content_hash="t" * 64)
+            .returning(prospect_queue.c.id)
+        )
+        return int(result.scalar_one())
+
+
+def listing(street: str, price: float = 500_000) -> dict:
+    return {
+        "jsonld": {
+            "@type": "SingleFamilyResidence",
+            "address": {
+                "streetAddress": street,
+                "addressLocality": "Seattle",
+                "addressRegion": "WA",
+                "postalCode": "98103",
+            },
+            "numberOfBedrooms": 3,
+            "numberOfBathroomsTotal": 2,
+            "floorSize": {"value": 1700, "unitCode": "FTK"},
+            "yearBuilt": 1978,
+            "offers": {"@type": "Offer", "price": price, "priceCurrency": "USD"},
+        }
+    }
+
+
+async def new_prospect(sessions, run_id: str, street: str | None = None) -> ProspectNew:
+    source_id = uuid.uuid4().hex
+    payload = listing(street or f"{uuid.uuid4().int % 90000 + 100} Test {source_id[:8]} Ave")
+    prospect_id = await insert_prospect(sessions, "itest", source_id, payload)
+    return ProspectNew(
+        run_id=run_id, prospect_id=prospect_id, source="itest", source_id=source_id, payload=payload
+    )
+
+
+def duplicate_count(service, topic: str) -> float:
+    """How many already-processed events the service has answered from its record."""
+    text = httpx.get(service.url + "/metrics", timeout=5).text
+    for line in text.splitlines():
+        if line.startswith("reos_") and "_messages_duplicate_total{" in line and topic in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def publish(raw_producer, event) -> None:
+    await raw_producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
+
+
+async def wait_for_rows(sessions, query, count: int, timeout: float = 45.0) -> list:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with sessions() as session:
+            rows = (await session.execute(query)).mappings().all()
+        if len(rows) >= count or asyncio.get_running_loop().time() > deadline:
+            return list(rows)
+        await asyncio.sleep(0.3)
+
+
+async def test_prospects_become_scored_properties_with_job_rows(
+    enricher_and_scorer, sessions, raw_producer, topic_reader
+) -> None:
+    run_id = unique_run_id()
+    reader = await topic_reader(topics.SCORE_CREATED)
+    events = [await new_prospect(sessions, run_id) for _ in range(5)]
+    for event in events:
+        await publish(raw_producer, event)
+
+    scores = await wait_for_rows(
+        sessions, sa.select(property_scores).where(property_scores.c.dag_run_id == run_id), 5
+    )
+    assert len(scores) == 5
+    assert all(0 <= row["overall_score"] <= 100 for row in scores)
+    assert all(row["score_components"]["rent_estimate_monthly"] for row in scores)
+    jobs = await wait_for_rows(
+        sessions, sa.select(enrichment_jobs).where(enrichment_jobs.c.dag_run_id == run_id), 5
+    )
+    assert {job["status"] for job in jobs} == {"success"}
+    assert all(job["completed_at"] >= job["started_at"] for job in jobs)
+    async with sessions() as session:
+        rows = (
+            (await session.execute(sa.select(properties).where(properties.c.dag_run_id == run_id)))
+            .mappings()
+            .all()
+        )
+    assert sorted(row["prospect_id"] for row in rows) == sorted(e.prospect_id for e in events)
+    assert all(row["enrichment_data"]["location"]["county"] == "King" for row in rows)
+    published = await reader.read(5, topic=topics.SCORE_CREATED)
+    mine = [json.loads(r.value) for r in published if json.loads(r.value)["run_id"] == run_id]
+    assert len(mine) == 5
+
+
+async def test_redelivered_prospect_creates_no_duplicate(
+    enricher_and_scorer, sessions, raw_producer
+) -> None:
+    run_id = unique_run_id()
+    event = await new_prospect(sessions, run_id)
+    await publish(raw_producer, event)
+    await wait_for_rows(
+        sessions, sa.select(property_scores).where(property_scores.c.dag_run_id == run_id), 1
+    )
+    duplicates_before = duplicate_count(enricher_and_scorer["enricher"], topics.PROSPECT_NEW)
+    await publish(raw_producer, event)
+    await publish(raw_producer, event)
+    deadline = asyncio.get_running_loop().time() + 30
+    while duplicate_count(enricher_and_scorer["enricher"], topics.PROSPECT_NEW) < (
+        duplicates_before + 2
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "redeliveries were not consumed"
+        await asyncio.sleep(0.3)
+    async with sessions() as session:
+        counts = {
+            name: (
+                await session.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(table.c.dag_run_id == run_id)
+                )
+            ).scalar_one()
+            for name, table in (
+                ("properties", properties),
+                ("enrichment_jobs", enrichment_jobs),
+                ("property_scores", property_scores),
+            )
+        }
+    assert counts == {"properties": 1, "enrichment_jobs": 1, "property_scores": 1}
+
+
+@pytest.mark.parametrize(
+    ("topic", "service"),
+    [
+        (topics.PROSPECT_NEW, "enricher"),
+        (topics.ENRICHMENT_REQUESTED, "enricher"),
+        (topics.PROPERTY_ENRICHED, "scorer"),
+        (topics.SCORING_REQUESTED, "scorer"),
+    ],
+)
+async def test_bad_messages_go_to_the_dead_letter_topic_and_good_ones_follow(
+    enricher_and_scorer, sessions, raw_producer, topic_reader, topic: str, service: str
+) -> None:
+    reader = await topic_reader(topics.dlq(topic))
+    marker = uuid.uuid4().hex
+    not_json = f"not json {marker}".encode()
+    wrong_schema = json.dumps({"event_type": topic, "marker": marker}).encode()
+    await raw_producer.send_and_wait(topic, not_json, key=marker.encode())
+    await raw_producer.send_and_wait(topic, wrong_schema, key=marker.encode())
+
+    run_id = unique_run_id()
+    good = await new_prospect(sessions, run_id)
+    await publish(raw_producer, good)
+
+    dead = await reader.read(2, topic=topics.dlq(topic))
+    mine = [record for record in dead if marker.encode() in record.value]
+    assert [record.value for record in mine] == [not_json, wrong_schema]
+    for record in mine:
+        headers = {key: value.decode() for key, value in record.headers}
+        assert headers[HEADER_SERVICE] == service
+        assert headers[HEADER_ATTEMPTS] == "1"
+        assert headers[HEADER_ERROR_TYPE] in ("ValidationError", "JSONDecodeError")
+    scored = await wait_for_rows(
+        sessions, sa.select(property_scores).where(property_scores.c.dag_run_id == run_id), 1
+    )
+    assert len(scored) == 1
+
+
+async def test_a_listing_without_address_is_dead_lettered_with_its_reason(
+    enricher_and_scorer, sessions, raw_producer, topic_reader
+) -> None:
+    reader = await topic_reader(topics.dlq(topics.PROSPECT_NEW))
+    run_id = unique_run_id()
+    source_id = uuid.uuid4().hex
+    prospect_id = await insert_prospect(sessions, "itest", source_id, {"price": 1})
+    event = ProspectNew(
+        run_id=run_id,
+        prospect_id=prospect_id,
+        source="itest",
+        source_id=source_id,
+        payload={"price": 1},
+    )
+    await publish(raw_producer, event)
+    dead = [r for r in await reader.read(1) if source_id.encode() in r.value]
+    headers = {key: value.decode() for key, value in dead[0].headers}
+    assert headers[HEADER_ERROR_TYPE] == "PoisonMessage"
+    assert "no street address" in headers["x-reos-error-message"]
+    jobs = await wait_for_rows(
+        sessions, sa.select(enrichment_jobs).where(enrichment_jobs.c.dag_run_id == run_id), 1
+    )
+    assert jobs[0]["status"] == "failed"
+    assert "no street address" in jobs[0]["error_log"]
+
+
+def test_log_lines_are_json_with_run_and_event_ids(enricher_and_scorer) -> None:
+    log = Path(enricher_and_scorer["enricher"].log_path).read_text().splitlines()
+    entries = [json.loads(line) for line in log if line.startswith("{")]
+    assert entries, "the enricher wrote no JSON log lines"
+    assert all(
+        {"ts", "level", "service", "message", "run_id", "event_id"} <= set(e) for e in entries
+    )
