@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.stack
-
 from shared.settings import REPO_ROOT
 from tests.services import free_port
+
+pytestmark = pytest.mark.stack
 
 SERVICES = [
     "services.enricher",

@@ -1,0 +1,193 @@
+"""Benchmark: 10,000 prospects through enrich -> score -> `score.created`.
+
+    make bench            (or: python -m tests.bench.pipeline --count 10000)
+
+Starts the enricher and the scorer as separate processes against the running stack,
+publishes COUNT `prospect.new` events built from real King County sales (synthetic
+street addresses), and measures properties per second end to end and the latency from
+each publish to its score row (`property_scores.created_at`). Prints a summary and
+writes it to bench-results/pipeline.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from shared import topics
+from shared.db.session import create_engine, create_sessionmaker
+from shared.db.tables import properties, property_scores, prospect_queue
+from shared.events import ProspectNew
+from shared.settings import REPO_ROOT, Settings
+from tests.services import running_services
+
+STREETS = ("Maple", "Cedar", "Alder", "Madrona", "Spruce", "Hemlock", "Juniper", "Laurel")
+SUFFIXES = ("Ave", "St", "Rd", "Way", "Ln", "Pl")
+
+
+def listings(data_dir: Path, count: int) -> list[dict[str, Any]]:
+    path = data_dir / "kc_house_data.csv"
+    if not path.is_file():
+        raise SystemExit(f"bench: {path} not found; set REOS_DATA_DIR to the data folder")
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for index in range(count):
+        row = rows[index % len(rows)]
+        street = f"{100 + index} {STREETS[index % len(STREETS)]} {SUFFIXES[index % len(SUFFIXES)]}"
+        out.append(
+            {
+                "jsonld": {
+                    "@type": "SingleFamilyResidence",
+                    "address": {
+                        "streetAddress": f"{street} Unit {index // 5000}",
+                        "addressRegion": "WA",
+                        "postalCode": row["zipcode"],
+                    },
+                    "geo": {"latitude": float(row["lat"]), "longitude": float(row["long"])},
+                    "numberOfBedrooms": int(row["bedrooms"]),
+                    "numberOfBathroomsTotal": float(row["bathrooms"]),
+                    "floorSize": {"value": int(row["sqft_living"]), "unitCode": "FTK"},
+                    "lotSize": {"value": int(row["sqft_lot"]), "unitCode": "FTK"},
+                    "yearBuilt": int(row["yr_built"]),
+                    "offers": {"@type": "Offer", "price": float(row["price"])},
+                }
+            }
+        )
+    return out
+
+
+async def insert_prospects(sessions: Any, source: str, payloads: list[dict]) -> list[int]:
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            sa.insert(prospect_queue).returning(prospect_queue.c.id, sort_by_parameter_order=True),
+            [
+                {"source": source, "source_id": str(i), "payload": p, "content_hash": "b" * 64}
+                for i, p in enumerate(payloads)
+            ],
+        )
+        return [int(row[0]) for row in result]
+
+
+async def count_scores_seen(
+    consumer: AIOKafkaConsumer, run_id: str, count: int, timeout: float
+) -> float:
+    """Reads score.created until COUNT events of the run arrived; returns the last arrival."""
+    seen = 0
+    last = time.time()
+    deadline = time.monotonic() + timeout
+    while seen < count:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench: only {seen}/{count} scores after {timeout:.0f}s")
+        batch = await consumer.getmany(timeout_ms=1000)
+        for records in batch.values():
+            for record in records:
+                if json.loads(record.value).get("run_id") == run_id:
+                    seen += 1
+                    last = time.time()
+    return last
+
+
+async def run(count: int, timeout: float) -> dict[str, Any]:
+    settings = Settings()
+    engine = create_engine(settings, application_name="reos-bench")
+    sessions = create_sessionmaker(engine)
+    run_id = f"bench__{uuid.uuid4().hex[:12]}"
+    source = f"bench-{run_id[-12:]}"
+    payloads = listings(settings.data_dir, count)
+    prospect_ids = await insert_prospects(sessions, source, payloads)
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await consumer.start()
+    cluster = await consumer._client.fetch_all_metadata()
+    partitions = [
+        TopicPartition(topics.SCORE_CREATED, p)
+        for p in cluster.partitions_for_topic(topics.SCORE_CREATED)
+    ]
+    consumer.assign(partitions)
+    await consumer.seek_to_end(*partitions)
+    for tp in partitions:
+        await consumer.position(tp)
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+    )
+    await producer.start()
+    published_at: dict[int, datetime] = {}
+    started = time.time()
+    futures = []
+    for prospect_id, payload, index in zip(prospect_ids, payloads, range(count), strict=True):
+        event = ProspectNew(
+            run_id=run_id,
+            prospect_id=prospect_id,
+            source=source,
+            source_id=str(index),
+            payload=payload,
+        )
+        published_at[prospect_id] = datetime.now(UTC)
+        futures.append(
+            await producer.send(event.TOPIC, event.model_dump_json().encode(), key=event.key())
+        )
+    await asyncio.gather(*futures)
+    publish_seconds = time.time() - started
+    last = await count_scores_seen(consumer, run_id, count, timeout)
+    await producer.stop()
+    await consumer.stop()
+
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                sa.select(properties.c.prospect_id, property_scores.c.created_at)
+                .join(property_scores, property_scores.c.property_id == properties.c.id)
+                .where(property_scores.c.dag_run_id == run_id)
+            )
+        ).all()
+    await engine.dispose()
+    latencies = sorted(
+        (created - published_at[prospect_id]).total_seconds() for prospect_id, created in rows
+    )
+    elapsed = last - started
+    return {
+        "run_id": run_id,
+        "prospects": count,
+        "scores": len(rows),
+        "publish_seconds": round(publish_seconds, 2),
+        "elapsed_seconds": round(elapsed, 2),
+        "properties_per_second": round(count / elapsed, 1),
+        "latency_p50_seconds": round(statistics.median(latencies), 3),
+        "latency_p99_seconds": round(latencies[int(0.99 * (len(latencies) - 1))], 3),
+        "latency_max_seconds": round(latencies[-1], 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    args = parser.parse_args()
+    out_dir = REPO_ROOT / "bench-results"
+    out_dir.mkdir(exist_ok=True)
+    with running_services(["services.enricher", "services.scorer"], out_dir):
+        result = asyncio.run(run(args.count, args.timeout))
+    (out_dir / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
+    width = max(len(key) for key in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
