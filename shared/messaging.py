@@ -258,6 +258,7 @@ class Messaging:
             enable_idempotence=True,
             middlewares=(self.dead_letters, *extra_middlewares),
             logger=logging.getLogger(f"reos.{service}.faststream"),
+            log_level=logging.DEBUG,
         )
         self.dead_letters.broker = self.broker
 
@@ -266,8 +267,13 @@ class Messaging:
         return f"{self.settings.consumer_group_prefix}-{self.service}"
 
     def subscriber(self, topic: str, **options: Any) -> Any:
-        """A subscriber in this service's consumer group that commits after success."""
+        """A subscriber in this service's consumer group that commits after success.
+
+        `REOS_CONSUMER_WORKERS` consumers of the group run in this process, each owning
+        some partitions, so partitions are processed concurrently and each in order.
+        """
         options.setdefault("group_id", self.group_id)
+        options.setdefault("max_workers", self.settings.consumer_workers)
         options.setdefault("auto_offset_reset", "earliest")
         options.setdefault("ack_policy", AckPolicy.NACK_ON_ERROR)
         return self.broker.subscriber(topic, **options)

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     http_port: int | None = Field(None, alias="REOS_HTTP_PORT")
 
     consumer_group_prefix: str = Field("reos", alias="REOS_CONSUMER_GROUP_PREFIX")
+    consumer_workers: int = Field(3, ge=1, le=32, alias="REOS_CONSUMER_WORKERS")
     retry_attempts: int = Field(3, ge=1, alias="REOS_RETRY_ATTEMPTS")
     retry_backoff_seconds: float = Field(0.5, ge=0, alias="REOS_RETRY_BACKOFF_SECONDS")
     retry_backoff_max_seconds: float = Field(10.0, ge=0, alias="REOS_RETRY_BACKOFF_MAX_SECONDS")

@@ -36,7 +36,8 @@ STREETS = ("Maple", "Cedar", "Alder", "Madrona", "Spruce", "Hemlock", "Juniper",
 SUFFIXES = ("Ave", "St", "Rd", "Way", "Ln", "Pl")
 
 
-def listings(data_dir: Path, count: int) -> list[dict[str, Any]]:
+def listings(data_dir: Path, count: int, run_token: str) -> list[dict[str, Any]]:
+    """COUNT listings from real sales; `run_token` in the unit keeps each run's homes new."""
     path = data_dir / "kc_house_data.csv"
     if not path.is_file():
         raise SystemExit(f"bench: {path} not found; set REOS_DATA_DIR to the data folder")
@@ -51,7 +52,7 @@ def listings(data_dir: Path, count: int) -> list[dict[str, Any]]:
                 "jsonld": {
                     "@type": "SingleFamilyResidence",
                     "address": {
-                        "streetAddress": f"{street} Unit {index // 5000}",
+                        "streetAddress": f"{street} Unit {run_token}",
                         "addressRegion": "WA",
                         "postalCode": row["zipcode"],
                     },
@@ -83,18 +84,20 @@ async def insert_prospects(sessions: Any, source: str, payloads: list[dict]) -> 
 async def count_scores_seen(
     consumer: AIOKafkaConsumer, run_id: str, count: int, timeout: float
 ) -> float:
-    """Reads score.created until COUNT events of the run arrived; returns the last arrival."""
-    seen = 0
+    """Reads score.created until COUNT properties of the run were scored; returns the time
+    the last one arrived. Redelivered duplicates are counted once."""
+    scored: set[int] = set()
     last = time.time()
     deadline = time.monotonic() + timeout
-    while seen < count:
+    while len(scored) < count:
         if time.monotonic() > deadline:
-            raise SystemExit(f"bench: only {seen}/{count} scores after {timeout:.0f}s")
+            raise SystemExit(f"bench: only {len(scored)}/{count} scores after {timeout:.0f}s")
         batch = await consumer.getmany(timeout_ms=1000)
         for records in batch.values():
             for record in records:
-                if json.loads(record.value).get("run_id") == run_id:
-                    seen += 1
+                event = json.loads(record.value)
+                if event.get("run_id") == run_id:
+                    scored.add(event["property_id"])
                     last = time.time()
     return last
 
@@ -105,7 +108,7 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
     sessions = create_sessionmaker(engine)
     run_id = f"bench__{uuid.uuid4().hex[:12]}"
     source = f"bench-{run_id[-12:]}"
-    payloads = listings(settings.data_dir, count)
+    payloads = listings(settings.data_dir, count, run_id[-12:])
     prospect_ids = await insert_prospects(sessions, source, payloads)
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
