@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -12,8 +13,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.settings import REPO_ROOT
+from shared import topics
+from shared.settings import REPO_ROOT, Settings
+
+CONSUMED_TOPICS = {
+    "scraper": [
+        topics.SCRAPE_REQUESTED,
+        topics.PROPERTY_ENRICHED,
+        topics.SCORE_CREATED,
+        topics.dlq(topics.PROSPECT_NEW),
+    ],
+    "enricher": [topics.PROSPECT_NEW, topics.ENRICHMENT_REQUESTED],
+    "scorer": [topics.PROPERTY_ENRICHED, topics.SCORING_REQUESTED],
+    "docgen": [topics.SCORE_CREATED, topics.DOCGEN_REQUESTED],
+}
 
 
 def free_port() -> int:
@@ -23,7 +38,9 @@ def free_port() -> int:
 
 
 class ServiceProcess:
-    def __init__(self, module: str, port: int, log_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, module: str, port: int, log_dir: Path, env: dict[str, str], args: tuple[str, ...] = ()
+    ) -> None:
         self.module = module
         self.port = port
         self.name = module.rsplit(".", 1)[-1]
@@ -73,16 +90,54 @@ class ServiceProcess:
         self._log.close()
 
 
+async def skip_backlog(settings: Settings, services: list[str]) -> None:
+    """Move the consumer groups of `services` to the end of their topics.
+
+    Tests share one broker: events other tests published but never had consumed would
+    otherwise be processed first by a service a test starts. Only valid while the
+    groups have no running members, which is the case before the test starts them.
+    """
+    for service in services:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=f"{settings.consumer_group_prefix}-{service}",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            cluster = await consumer._client.fetch_all_metadata()
+            partitions = [
+                TopicPartition(topic, partition)
+                for topic in CONSUMED_TOPICS[service]
+                for partition in cluster.partitions_for_topic(topic) or set()
+            ]
+            consumer.assign(partitions)
+            await consumer.seek_to_end(*partitions)
+            await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
+        finally:
+            await consumer.stop()
+
+
 @contextmanager
 def running_services(
-    modules: list[str], log_dir: Path, extra_env: dict[str, str] | None = None
+    modules: list[str],
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    args: dict[str, tuple[str, ...]] | None = None,
+    ports: dict[str, int] | None = None,
 ) -> Iterator[dict[str, ServiceProcess]]:
-    """Start each module as its own process on a free port; stop them all afterwards."""
+    """Start each module as its own process on a free port; stop them all afterwards.
+
+    `args` and `ports` are keyed by module; the port is also given as REOS_HTTP_PORT.
+    """
     env = {**os.environ, "REOS_STARTUP_WAIT_SECONDS": "30", **(extra_env or {})}
+    consumers = [m.rsplit(".", 1)[-1] for m in modules if m.rsplit(".", 1)[-1] in CONSUMED_TOPICS]
+    asyncio.run(skip_backlog(Settings(), consumers))
     started: dict[str, ServiceProcess] = {}
     try:
         for module in modules:
-            process = ServiceProcess(module, free_port(), log_dir, env)
+            port = (ports or {}).get(module) or free_port()
+            process = ServiceProcess(module, port, log_dir, env, (args or {}).get(module, ()))
             started[process.name] = process
         for process in started.values():
             process.wait_ready("/healthz" if process.name == "demo_site" else "/readyz")

@@ -1,0 +1,133 @@
+"""The demo run of `make up`: trigger `scrape_listings` over the demo listing site through
+the gateway, follow the run through every stage, then say where everything is.
+
+    python -m deploy.local.demo [--gateway http://127.0.0.1:8000] [--timeout 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+
+import httpx
+import sqlalchemy as sa
+
+from shared.db.session import create_engine
+from shared.db.tables import (
+    docgen_jobs,
+    documents,
+    properties,
+    property_scores,
+    prospect_queue,
+    scraping_jobs,
+)
+from shared.settings import Settings
+
+SERVICE_PORTS = {"scraper": 9101, "enricher": 9102, "scorer": 9103, "docgen": 9104}
+
+
+async def stage_counts(engine: sa.ext.asyncio.AsyncEngine, run_id: str) -> dict[str, int]:
+    queries = {
+        "scraped": sa.select(sa.func.coalesce(sa.func.sum(scraping_jobs.c.items_scraped), 0)).where(
+            scraping_jobs.c.dag_run_id == run_id
+        ),
+        "scrape_finished": sa.select(sa.func.count()).where(
+            scraping_jobs.c.dag_run_id == run_id,
+            scraping_jobs.c.status.in_(("success", "failed", "cancelled")),
+        ),
+        "prospects": sa.select(sa.func.count()).where(prospect_queue.c.dag_run_id == run_id),
+        "properties": sa.select(sa.func.count()).where(properties.c.dag_run_id == run_id),
+        "scores": sa.select(sa.func.count()).where(property_scores.c.dag_run_id == run_id),
+        "packets": sa.select(sa.func.count()).where(
+            docgen_jobs.c.dag_run_id == run_id, docgen_jobs.c.status == "success"
+        ),
+    }
+    async with engine.connect() as connection:
+        return {
+            name: int((await connection.execute(q)).scalar_one()) for name, q in queries.items()
+        }
+
+
+async def follow(run_id: str, timeout: float) -> tuple[dict[str, int], list[str]]:
+    engine = create_engine(Settings(), application_name="reos-demo")
+    deadline = time.monotonic() + timeout
+    last: dict[str, int] = {}
+    try:
+        while time.monotonic() < deadline:
+            counts = await stage_counts(engine, run_id)
+            if counts != last:
+                print(
+                    "  "
+                    + "  ".join(f"{k}={v}" for k, v in counts.items() if k != "scrape_finished")
+                )
+                last = counts
+            if counts["scrape_finished"] and counts["packets"] >= counts["scraped"] > 0:
+                break
+            await asyncio.sleep(1.0)
+        async with engine.connect() as connection:
+            uris = (
+                (
+                    await connection.execute(
+                        sa.select(documents.c.storage_uri)
+                        .join(docgen_jobs, docgen_jobs.c.document_id == documents.c.id)
+                        .where(docgen_jobs.c.dag_run_id == run_id)
+                        .order_by(documents.c.id)
+                        .limit(3)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+    finally:
+        await engine.dispose()
+    return last, list(uris)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--gateway", default=os.environ.get("REOS_GATEWAY_URL", "http://127.0.0.1:8000")
+    )
+    parser.add_argument("--timeout", type=float, default=300.0)
+    args = parser.parse_args()
+    gateway = args.gateway.rstrip("/")
+
+    response = httpx.post(
+        f"{gateway}/api/pipelines/dags/scrape_listings/trigger",
+        json={"conf": {"source": "demo"}},
+        timeout=30,
+    )
+    if response.status_code != 200:
+        sys.exit(f"demo: trigger failed: {response.status_code} {response.text}")
+    run_id = response.json()["dag_run"]["dag_run_id"]
+    print(f"demo: scrape_listings triggered over the demo market, run {run_id}")
+    counts, packets = asyncio.run(follow(run_id, args.timeout))
+    if not counts.get("packets"):
+        sys.exit("demo: no packet was produced in time; see .stack/logs/*.log")
+
+    top = httpx.get(f"{gateway}/api/scoring/top-properties", params={"limit": 5}, timeout=30)
+    print("\nTop properties (overall score):")
+    for item in top.json().get("data", []):
+        place = item["property"]
+        print(
+            f"  {item['overall_score']:6.2f}  {place['address']}, {place['city']} {place['state']}"
+            f"  price {place['price']:,.0f}  roi {item['roi_estimate']}"
+        )
+    print("\nPackets (first three):")
+    for uri in packets:
+        print(f"  {uri}")
+    print(f"""
+Where things are:
+  API            {gateway}/api/health/comprehensive
+  API docs       {gateway}/docs
+  gateway        {gateway}/metrics""")
+    for name, port in SERVICE_PORTS.items():
+        print(f"  {name:<14} http://127.0.0.1:{port}/metrics   (AsyncAPI: /asyncapi)")
+    print("  logs           .stack/logs/\n  stop           make down")
+
+
+if __name__ == "__main__":
+    main()

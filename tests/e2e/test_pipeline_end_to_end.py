@@ -1,0 +1,172 @@
+"""The whole platform: the demo site and the five services as separate OS processes on
+the real Kafka, PostgreSQL and S3; one `scrape_listings` run triggered through the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from shared.db.tables import (
+    docgen_jobs,
+    documents,
+    enrichment_jobs,
+    properties,
+    property_scores,
+    prospect_queue,
+    scraping_jobs,
+)
+from shared.settings import Settings
+from shared.storage import ObjectStore
+from tests.services import free_port, running_services
+
+pytestmark = [pytest.mark.stack, pytest.mark.e2e]
+
+LISTINGS = 24
+SERVICES = [
+    "services.scraper.demo_site",
+    "services.scraper",
+    "services.enricher",
+    "services.scorer",
+    "services.docgen",
+    "services.gateway",
+]
+
+
+@pytest.fixture(scope="module")
+def platform(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
+    site_port = free_port()
+    seed = str(random.randrange(1, 10**9))
+    with running_services(
+        SERVICES,
+        tmp_path_factory.mktemp("e2e-logs"),
+        extra_env={"REOS_DEMO_SITE_URL": f"http://127.0.0.1:{site_port}/listings"},
+        args={
+            "services.scraper.demo_site": (
+                "--port",
+                str(site_port),
+                "--count",
+                str(LISTINGS),
+                "--seed",
+                seed,
+            )
+        },
+        ports={"services.scraper.demo_site": site_port},
+    ) as started:
+        yield started
+
+
+async def count(sessions, table: sa.Table, run_id: str, *where) -> int:
+    async with sessions() as session:
+        return int(
+            (
+                await session.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(table.c.dag_run_id == run_id, *where)
+                )
+            ).scalar_one()
+        )
+
+
+async def test_a_scrape_run_reaches_every_stage_exactly_once(platform, sessions) -> None:
+    gateway = platform["gateway"].url
+    async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+        response = await client.post(
+            "/api/pipelines/dags/scrape_listings/trigger", json={"conf": {"source": "demo"}}
+        )
+        assert response.status_code == 200, response.text
+        run = response.json()["dag_run"]
+        assert run["state"] == "queued"
+        run_id = run["dag_run_id"]
+
+        deadline = asyncio.get_running_loop().time() + 180
+        while (
+            await count(sessions, docgen_jobs, run_id, docgen_jobs.c.status == "success") < LISTINGS
+        ):
+            assert asyncio.get_running_loop().time() < deadline, (
+                "the run did not reach docgen for every listing:\n"
+                + "\n".join(p.log_tail(15) for p in platform.values())
+            )
+            await asyncio.sleep(1)
+        await asyncio.sleep(3)  # anything duplicated late would show now
+
+        async with sessions() as session:
+            job = (
+                (
+                    await session.execute(
+                        sa.select(scraping_jobs).where(scraping_jobs.c.dag_run_id == run_id)
+                    )
+                )
+                .mappings()
+                .one()
+            )
+        assert job["status"] == "success"
+        assert (job["items_scraped"], job["items_failed"]) == (LISTINGS, 0)
+        assert job["completed_at"] >= job["started_at"]
+        assert await count(sessions, prospect_queue, run_id) == LISTINGS
+        assert await count(sessions, properties, run_id) == LISTINGS
+        assert (
+            await count(sessions, enrichment_jobs, run_id, enrichment_jobs.c.status == "success")
+            == LISTINGS
+        )
+        assert await count(sessions, property_scores, run_id) == LISTINGS
+        assert await count(sessions, docgen_jobs, run_id) == LISTINGS
+        assert await count(sessions, documents, run_id) == LISTINGS
+
+        async with sessions() as session:
+            statuses = (
+                (
+                    await session.execute(
+                        sa.select(prospect_queue.c.status).where(
+                            prospect_queue.c.dag_run_id == run_id
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            scored = (
+                await session.execute(
+                    sa.select(property_scores.c.property_id, property_scores.c.overall_score)
+                    .where(property_scores.c.dag_run_id == run_id)
+                    .order_by(property_scores.c.overall_score.desc())
+                )
+            ).all()
+            uri = (
+                (
+                    await session.execute(
+                        sa.select(documents.c.storage_uri).where(documents.c.dag_run_id == run_id)
+                    )
+                )
+                .scalars()
+                .first()
+            )
+        assert set(statuses) == {"scored"}
+
+        top = (await client.get("/api/scoring/top-properties", params={"limit": 100})).json()
+        listed = {item["property_id"]: item for item in top["data"]}
+        best_id, best_score = scored[0]
+        assert listed[best_id]["overall_score"] == best_score
+        assert listed[best_id]["property"]["address"]
+
+    pdf = ObjectStore(Settings()).get(uri)
+    assert pdf.startswith(b"%PDF")
+    from io import BytesIO
+
+    text = PdfReader(BytesIO(pdf)).pages[0].extract_text()
+    assert "Overall" in text or "overall" in text
+
+
+def test_every_service_exports_prometheus_metrics_and_is_ready(platform) -> None:
+    for name, process in platform.items():
+        if name == "demo_site":
+            continue
+        assert httpx.get(process.url + "/readyz", timeout=10).status_code == 200, name
+        metrics = httpx.get(process.url + "/metrics", timeout=10).text
+        service = "gateway" if name == "gateway" else name
+        assert f"reos_{service}_" in metrics, name
