@@ -7,7 +7,13 @@ from typing import Any
 
 from services.enricher.listing import ListingFacts, read_listing
 from services.enricher.normalize import AddressError, normalize_address
-from services.enricher.reference import SOURCE_NAMES, USZIPS, ReferenceData
+from services.enricher.reference import (
+    ACS_DEMOGRAPHICS,
+    ACS_INCOME,
+    SOURCE_NAMES,
+    USZIPS,
+    ReferenceData,
+)
 
 PROPERTY_FIELDS = (
     "address",
@@ -55,7 +61,7 @@ def enrich_listing(
     columns = _columns(facts, address.line, address.city, address.state, address.zip_code)
     provenance = {name: source for name, value in columns.items() if value is not None}
     data: dict[str, Any] = {}
-    sources = [{"name": source, "kind": "listing"}]
+    sources: list[dict[str, Any]] = [{"name": source, "kind": "listing"}]
     zip_code = address.zip_code
     location = reference.zips.get(zip_code) if zip_code else None
     if location:
@@ -72,8 +78,8 @@ def enrich_listing(
             data["location"]["precision"] = "listing"
     demographics: dict[str, Any] = {}
     for table, source_file in (
-        (reference.income, "ACS_16_5YR_B19013_with_ann.csv"),
-        (reference.demographics, "acs2013_zcta_demographics.csv"),
+        (reference.income, ACS_INCOME),
+        (reference.demographics, ACS_DEMOGRAPHICS),
     ):
         found = table.get(zip_code) if zip_code else None
         if found:
