@@ -1,0 +1,111 @@
+"""Render the Helm chart and read YAML (docker-compose.yml, rendered manifests) in tests.
+
+The project has no YAML library among its dependencies, so helm parses the YAML: its
+`fromYaml` is the YAML 1.1 reader Kubernetes uses (anchors and merge keys included), and
+a throwaway chart turns every document into JSON. helm itself is built into .stack/bin by
+deploy/helm/check.sh on first use (needs Go and the Go module proxy).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from services.scraper.config import DemoSiteConfig, ScraperConfig
+from shared.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+CHART = REPO_ROOT / "deploy" / "helm" / "real-estate-os"
+COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+
+SERVICES = ("scraper", "enricher", "scorer", "docgen", "gateway")
+HTTP_PORTS = {"scraper": 9101, "enricher": 9102, "scorer": 9103, "docgen": 9104, "gateway": 8000}
+
+# What a service cannot run without in a container: its endpoints and credentials, the
+# reference data folder, and an HTTP listener on the container's address.
+REQUIRED_SETTINGS = frozenset(
+    {
+        "DATABASE_URL",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "S3_ENDPOINT_URL",
+        "S3_BUCKET",
+        "S3_REGION",
+        "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY",
+        "REOS_DATA_DIR",
+        "REOS_HTTP_HOST",
+        "REOS_HTTP_PORT",
+    }
+)
+
+_TO_JSON_CHART = "apiVersion: v2\nname: yaml-to-json\nversion: 0.0.0\n"
+_TO_JSON_TEMPLATE = """\
+{{- $documents := list }}
+{{- range $text := regexSplit "(?m)^---[ \\t]*$" (.Files.Get "input.yaml") -1 }}
+{{- $document := fromYaml $text }}
+{{- if $document }}
+{{- $documents = append $documents $document }}
+{{- end }}
+{{- end }}
+{{ dict "documents" $documents | toJson }}
+"""
+
+
+def known_setting_names() -> set[str]:
+    """Every environment variable the platform's settings objects read."""
+    names: set[str] = set()
+    for model in (Settings, ScraperConfig, DemoSiteConfig):
+        names.update(field.alias for field in model.model_fields.values() if field.alias)
+    return names
+
+
+@functools.cache
+def helm() -> Path:
+    """The helm binary in .stack/bin, built by deploy/helm/check.sh when absent."""
+    result = subprocess.run(
+        [str(REPO_ROOT / "deploy" / "helm" / "check.sh"), "--install"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert result.returncode == 0, f"cannot build helm:\n{result.stderr}"
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def run_helm(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(helm()), *map(str, args)], capture_output=True, text=True, timeout=120
+    )
+
+
+def yaml_documents(text: str) -> list[Any]:
+    """The documents of a YAML stream as Python objects (empty documents left out)."""
+    with tempfile.TemporaryDirectory() as folder:
+        chart = Path(folder)
+        (chart / "Chart.yaml").write_text(_TO_JSON_CHART)
+        (chart / "input.yaml").write_text(text)
+        (chart / "templates").mkdir()
+        (chart / "templates" / "documents.yaml").write_text(_TO_JSON_TEMPLATE)
+        result = run_helm("template", "yaml-to-json", chart)
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
+    documents = json.loads(line)["documents"]
+    errors = [document["Error"] for document in documents if "Error" in document]
+    assert not errors, f"invalid YAML: {errors}"
+    return documents
+
+
+def render_chart(*values: str) -> list[dict[str, Any]]:
+    """`helm template` of the chart with `--set`-style arguments, as Kubernetes objects."""
+    result = run_helm("template", "reos", CHART, *values)
+    assert result.returncode == 0, result.stderr
+    return yaml_documents(result.stdout)
+
+
+def of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    """The objects of one kind, by name."""
+    return {item["metadata"]["name"]: item for item in objects if item["kind"] == kind}
