@@ -18,7 +18,7 @@ from typing import Any
 from services.scraper.config import DemoSiteConfig, ScraperConfig
 from shared.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART = REPO_ROOT / "deploy" / "helm" / "real-estate-os"
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 
