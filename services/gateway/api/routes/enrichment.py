@@ -1,0 +1,67 @@
+"""Enrichment jobs and enriched properties (the enricher's tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep
+from services.gateway.queries import enrichment as queries
+from services.gateway.shapes import enrichment as shapes
+from services.gateway.shapes.common import page
+
+router = APIRouter(prefix="/api/enrichment", tags=["Enrichment"])
+
+
+@router.get("/jobs", summary="Enrichment jobs, newest first")
+async def list_jobs(
+    connection: ConnectionDep,
+    paging: PageDep,
+    status: JobStatus | None = None,
+    enrichment_type: str | None = None,
+) -> dict[str, Any]:
+    total, rows = await queries.list_jobs(
+        connection, status, enrichment_type, paging.limit, paging.offset
+    )
+    return page(total, paging.limit, paging.offset, [shapes.enrichment_job(row) for row in rows])
+
+
+@router.get("/jobs/{job_id}", summary="One enrichment job with its errors")
+async def get_job(job_id: int, connection: ConnectionDep) -> dict[str, Any]:
+    row = await queries.get_job(connection, job_id)
+    if row is None:
+        raise HTTPException(404, detail=f"Enrichment job {job_id} not found")
+    return shapes.enrichment_job_details(row)
+
+
+@router.get("/properties", summary="Enriched properties, newest first, by exact city/state/type")
+async def list_properties(
+    connection: ConnectionDep,
+    paging: PageDep,
+    city: str | None = None,
+    state: str | None = None,
+    property_type: str | None = None,
+) -> dict[str, Any]:
+    filters = {"city": city, "state": state, "property_type": property_type}
+    total, rows = await queries.list_properties(connection, filters, paging.limit, paging.offset)
+    return page(total, paging.limit, paging.offset, [shapes.property_row(row) for row in rows])
+
+
+@router.get("/properties/{property_id}", summary="One property with all its enrichment data")
+async def get_property(property_id: int, connection: ConnectionDep) -> dict[str, Any]:
+    row = await queries.get_property(connection, property_id)
+    if row is None:
+        raise HTTPException(404, detail=f"Property {property_id} not found")
+    return shapes.property_details(row)
+
+
+@router.get("/stats/overview", summary="Job counts, property completeness, enrichment types")
+async def overview(connection: ConnectionDep) -> dict[str, Any]:
+    counts = await queries.overview(connection)
+    return shapes.overview(counts["jobs"], counts["properties"], counts["types"])
+
+
+@router.get("/stats/data-quality", summary="How complete each property field is")
+async def data_quality(connection: ConnectionDep) -> dict[str, Any]:
+    return shapes.data_quality(await queries.field_counts(connection, shapes.QUALITY_FIELDS))

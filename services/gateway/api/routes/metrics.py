@@ -1,0 +1,49 @@
+"""Platform-wide metrics across the stages (JSON for dashboards; Prometheus is /metrics)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from services.gateway.api.deps import ConnectionDep, SettledConnectionDep
+from services.gateway.health import timestamp
+from services.gateway.queries import metrics as queries
+from services.gateway.shapes import metrics as shapes
+from services.gateway.shapes.common import last_days
+
+router = APIRouter(prefix="/api/metrics", tags=["Metrics"])
+
+
+@router.get("/overview", summary="Counts of every stage, runs, active jobs, last-day activity")
+async def overview(connection: SettledConnectionDep) -> dict[str, Any]:
+    return shapes.overview(await queries.overview(connection), timestamp())
+
+
+@router.get("/quality", summary="Data quality measurements, newest first")
+async def quality(
+    connection: ConnectionDep,
+    metric_type: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    total, rows = await queries.quality_metrics(connection, metric_type, limit)
+    return {"total": total, "data": [shapes.quality_metric(row) for row in rows]}
+
+
+@router.get("/throughput", summary="Items through each stage per day (UTC)")
+async def throughput(
+    connection: ConnectionDep, days: Annotated[int, Query(ge=1, le=30)] = 7
+) -> dict[str, Any]:
+    window = last_days(datetime.now(UTC).date(), days)
+    return shapes.throughput(window, await queries.throughput(connection, window[0]))
+
+
+@router.get("/performance", summary="Mean durations and error rates per stage")
+async def performance(connection: SettledConnectionDep) -> dict[str, Any]:
+    return shapes.performance(await queries.performance(connection), timestamp())
+
+
+@router.get("/funnel", summary="How many items reach each stage, and how many drop out")
+async def funnel(connection: ConnectionDep) -> dict[str, Any]:
+    return shapes.funnel(await queries.funnel(connection), timestamp())

@@ -1,0 +1,185 @@
+"""Pipelines (the original's DAGs): what can be run, its runs and tasks, and triggers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+from services.gateway.api.deps import GatewayDep, SettledConnectionDep
+from services.gateway.pipelines import PIPELINES, Conf, Pipeline, new_dag_run_id
+from services.gateway.queries import pipelines as queries
+from services.gateway.shapes import pipelines as shapes
+from services.gateway.shapes.common import daily_series, index_by, last_days
+
+router = APIRouter(prefix="/api/pipelines", tags=["Pipelines"])
+log = logging.getLogger("reos.gateway.pipelines")
+
+PUBLISH_TIMEOUT_SECONDS = 10.0
+
+RunStateFilter = Literal["queued", "running", "success", "failed"]
+
+
+class TriggerRequest(BaseModel):
+    conf: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the pipeline's parameters; see `params` of GET /api/pipelines/dags/{dag_id}",
+    )
+
+
+def _pipeline(dag_id: str) -> Pipeline:
+    pipeline = PIPELINES.get(dag_id)
+    if pipeline is None:
+        raise HTTPException(404, detail=f"DAG {dag_id} not found")
+    return pipeline
+
+
+def _valid_conf(pipeline: Pipeline, conf: dict[str, Any]) -> Conf:
+    try:
+        return pipeline.validate_conf(conf)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**item, "loc": ("body", "conf", *item["loc"])} for item in error.errors()]
+        ) from None
+
+
+@router.get("/overview", summary="Every pipeline with its recent runs and run counts")
+async def overview(connection: SettledConnectionDep) -> dict[str, Any]:
+    recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
+    counts = await queries.state_counts_by_dag(connection)
+    return shapes.overview(
+        [
+            shapes.dag_overview(pipeline, recent.get(dag_id, []), counts.get(dag_id))
+            for dag_id, pipeline in PIPELINES.items()
+        ]
+    )
+
+
+@router.get("/dags", summary="The pipelines with their recent runs")
+async def list_dags(
+    connection: SettledConnectionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
+    chosen = list(PIPELINES.values())[offset : offset + limit]
+    return {
+        "dags": [shapes.dag(pipeline, recent.get(pipeline.dag_id, [])) for pipeline in chosen],
+        "total_entries": len(PIPELINES),
+    }
+
+
+@router.get("/dags/{dag_id}", summary="One pipeline with its parameters schema")
+async def get_dag(dag_id: str, connection: SettledConnectionDep) -> dict[str, Any]:
+    pipeline = _pipeline(dag_id)
+    _, recent = await queries.list_runs(connection, dag_id, None, shapes.RECENT_RUNS_PER_DAG, 0)
+    return shapes.dag_details(pipeline, recent)
+
+
+@router.get("/dags/{dag_id}/runs", summary="The runs of a pipeline, newest first")
+async def list_dag_runs(
+    dag_id: str,
+    connection: SettledConnectionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    state: RunStateFilter | None = None,
+) -> dict[str, Any]:
+    _pipeline(dag_id)
+    total, rows = await queries.list_runs(connection, dag_id, state, limit, offset)
+    return {"dag_runs": [shapes.dag_run(row) for row in rows], "total_entries": total}
+
+
+async def _refreshed_run(gateway: GatewayDep, dag_id: str, dag_run_id: str) -> Any:
+    _pipeline(dag_id)
+    found = await queries.refresh_run(gateway.engine, dag_id, dag_run_id)
+    if found is None:
+        raise HTTPException(404, detail=f"DAG run {dag_run_id} of DAG {dag_id} not found")
+    return found
+
+
+@router.get("/dags/{dag_id}/runs/{dag_run_id}", summary="One run")
+async def get_dag_run(dag_id: str, dag_run_id: str, gateway: GatewayDep) -> dict[str, Any]:
+    row, _ = await _refreshed_run(gateway, dag_id, dag_run_id)
+    return shapes.dag_run(row)
+
+
+@router.get(
+    "/dags/{dag_id}/runs/{dag_run_id}/tasks",
+    summary="The tasks of a run: one per stage (scrape, enrich, score, docgen)",
+)
+async def list_run_tasks(dag_id: str, dag_run_id: str, gateway: GatewayDep) -> dict[str, Any]:
+    _, view = await _refreshed_run(gateway, dag_id, dag_run_id)
+    return {
+        "task_instances": [shapes.task_instance(task, dag_id, dag_run_id) for task in view.tasks],
+        "total_entries": len(view.tasks),
+    }
+
+
+@router.post(
+    "/dags/{dag_id}/trigger",
+    summary="Start a run: publish the pipeline's request event(s) with a new run id",
+    responses={
+        404: {"description": "unknown pipeline"},
+        422: {"description": "invalid conf"},
+        503: {"description": "the broker did not take the request; the run is marked failed"},
+    },
+)
+async def trigger_dag(
+    dag_id: str, gateway: GatewayDep, request: TriggerRequest | None = None
+) -> dict[str, Any]:
+    pipeline = _pipeline(dag_id)
+    conf = _valid_conf(pipeline, (request or TriggerRequest()).conf)
+    execution_date = datetime.now(UTC)
+    dag_run_id = new_dag_run_id(execution_date)
+    stored_conf = conf.model_dump(mode="json")
+    events = pipeline.events(conf, dag_run_id)
+    async with gateway.engine.begin() as connection:
+        await queries.insert_run(connection, dag_id, dag_run_id, execution_date, stored_conf)
+    try:
+        await asyncio.wait_for(gateway.messaging.publish_many(events), PUBLISH_TIMEOUT_SECONDS)
+    except Exception as error:
+        log.error(
+            "could not publish a pipeline request",
+            exc_info=(type(error), error, error.__traceback__),
+            extra={"dag_id": dag_id, "dag_run_id": dag_run_id, "events": len(events)},
+        )
+        async with gateway.engine.begin() as connection:
+            await queries.mark_request_failed(connection, dag_run_id, datetime.now(UTC))
+        raise HTTPException(
+            503,
+            detail=(
+                f"DAG {dag_id} could not be triggered: the message broker did not take its "
+                f"request ({type(error).__name__}); run {dag_run_id} is marked failed"
+            ),
+            headers={"Retry-After": "5"},
+        ) from None
+    log.info(
+        "pipeline triggered",
+        extra={"dag_id": dag_id, "dag_run_id": dag_run_id, "events": len(events)},
+    )
+    run = {"dag_run_id": dag_run_id, "execution_date": execution_date, "conf": stored_conf}
+    return shapes.triggered(pipeline, run, len(events))
+
+
+@router.get("/runs/recent", summary="The newest runs of all pipelines")
+async def recent_runs(
+    connection: SettledConnectionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    rows = await queries.recent_runs(connection, limit)
+    return {"data": [shapes.run_record(row) for row in rows]}
+
+
+@router.get("/stats/daily", summary="Runs per day (UTC) with their outcome and mean duration")
+async def daily_stats(
+    connection: SettledConnectionDep,
+    days: Annotated[int, Query(ge=1, le=30)] = 7,
+) -> dict[str, Any]:
+    window = last_days(datetime.now(UTC).date(), days)
+    rows = await queries.daily_counts(connection, window[0])
+    return {"data": daily_series(window, index_by(rows, "day"), shapes.daily_entry)}

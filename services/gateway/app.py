@@ -1,0 +1,80 @@
+"""The gateway's composition root: the FastAPI app with its resources, routes, error
+format, metrics and the broker it publishes pipeline requests on (no subscribers)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.routing import Route
+
+from services.gateway import probes
+from services.gateway.api import problems
+from services.gateway.api.deps import Gateway
+from services.gateway.api.instrumentation import HttpMetrics, RequestMetricsMiddleware
+from services.gateway.api.routes import ROUTERS
+from shared.db.session import create_engine
+from shared.messaging import Messaging
+from shared.observability import ServiceMetrics, configure_logging
+from shared.service import HealthChecks, observability_routes
+from shared.settings import Settings
+from shared.storage import ObjectStore
+
+SERVICE = "gateway"
+DESCRIPTION = (
+    "The read API of Real Estate OS (scraping, enrichment, scoring, pipeline runs, platform "
+    "metrics, health) and the pipeline triggers, which publish request events on Kafka."
+)
+
+
+def build(settings: Settings) -> FastAPI:
+    configure_logging(SERVICE, settings.log_level)
+    metrics = ServiceMetrics(SERVICE)
+    messaging = Messaging(settings, SERVICE, metrics)
+    engine = create_engine(settings, application_name=f"reos-{SERVICE}")
+    readiness = HealthChecks()
+    gateway = Gateway(
+        settings=settings,
+        metrics=metrics,
+        messaging=messaging,
+        engine=engine,
+        store=ObjectStore(settings),
+        readiness=readiness,
+    )
+
+    async def ping_kafka() -> None:
+        if not await messaging.broker.ping(timeout=probes.CHECK_TIMEOUT_SECONDS):
+            raise ConnectionError(f"no answer from {settings.kafka_bootstrap_servers}")
+
+    async def ping_database() -> None:
+        await probes.ping_database(engine)
+
+    readiness.checks.update(database=ping_database, kafka=ping_kafka)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await messaging.broker.connect()
+        try:
+            yield
+        finally:
+            await messaging.broker.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Real Estate OS API",
+        description=DESCRIPTION,
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    problems.install(app)
+    app.add_middleware(RequestMetricsMiddleware, http_metrics=HttpMetrics(metrics))
+    for router in ROUTERS:
+        app.include_router(router)
+    observability = observability_routes(SERVICE, metrics, readiness)
+    app.router.routes.extend(
+        Route(path, observability, include_in_schema=False)
+        for path in ("/healthz", "/readyz", "/metrics")
+    )
+    return app

@@ -1,0 +1,96 @@
+"""SQL of the enrichment API, over the enricher's `enrichment_jobs` and `properties`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.gateway.queries import Row, fetch_all, fetch_one, job_counts, page_of, since_hours
+from shared.db.tables import enrichment_jobs, properties
+
+jobs = enrichment_jobs
+
+PROPERTY_LIST_COLUMNS = tuple(
+    column for column in properties.c if column.name not in ("enrichment_data", "property_key")
+)
+
+
+async def list_jobs(
+    connection: AsyncConnection,
+    status: str | None,
+    enrichment_type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[Row]]:
+    query = sa.select(jobs)
+    if status is not None:
+        query = query.where(jobs.c.status == status)
+    if enrichment_type is not None:
+        query = query.where(jobs.c.enrichment_type == enrichment_type)
+    order = (jobs.c.created_at.desc(), jobs.c.id.desc())
+    return await page_of(connection, query, order, limit, offset)
+
+
+async def get_job(connection: AsyncConnection, job_id: int) -> Row | None:
+    return await fetch_one(connection, sa.select(jobs).where(jobs.c.id == job_id))
+
+
+async def list_properties(
+    connection: AsyncConnection,
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> tuple[int, list[Row]]:
+    """Properties matching every given filter exactly (city, state, property_type)."""
+    query = sa.select(*PROPERTY_LIST_COLUMNS)
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(properties.c[name] == value)
+    order = (properties.c.created_at.desc(), properties.c.id.desc())
+    return await page_of(connection, query, order, limit, offset)
+
+
+async def get_property(connection: AsyncConnection, property_id: int) -> Row | None:
+    return await fetch_one(connection, sa.select(properties).where(properties.c.id == property_id))
+
+
+async def overview(connection: AsyncConnection) -> dict[str, Any]:
+    job_row = await fetch_one(
+        connection,
+        sa.select(
+            *job_counts(jobs.c.status),
+            sa.func.count().filter(jobs.c.created_at >= since_hours(24)).label("last_24h"),
+        ),
+    )
+    property_row = await fetch_one(
+        connection,
+        sa.select(
+            sa.func.count().label("total"),
+            sa.func.count(properties.c.price).label("with_pricing"),
+            sa.func.count(properties.c.bedrooms).label("with_details"),
+            sa.func.count()
+            .filter(properties.c.price.is_not(None), properties.c.bedrooms.is_not(None))
+            .label("complete"),
+        ),
+    )
+    types = await fetch_all(
+        connection,
+        sa.select(jobs.c.enrichment_type.label("type"), sa.func.count().label("count"))
+        .group_by(jobs.c.enrichment_type)
+        .order_by(sa.func.count().desc(), jobs.c.enrichment_type),
+    )
+    return {"jobs": job_row or {}, "properties": property_row or {}, "types": types}
+
+
+async def field_counts(connection: AsyncConnection, fields: tuple[str, ...]) -> Row:
+    """How many properties there are, and how many have each of `fields` filled in."""
+    columns = [sa.func.count().label("total")]
+    for name in fields:
+        column = properties.c[name]
+        filled: sa.ColumnElement[Any] = sa.func.count(column)
+        if isinstance(column.type, sa.String | sa.Text):
+            filled = sa.func.count().filter(sa.func.length(sa.func.trim(column)) > 0)
+        columns.append(filled.label(name))
+    return await fetch_one(connection, sa.select(*columns)) or {}

@@ -1,0 +1,339 @@
+"""SQL of the pipelines API: the `pipeline_runs` registry (the gateway's own table) and the
+per-stage tallies of the job rows that carry a run id.
+
+`pipeline_runs` holds the request and the last derived view of each run (state, task
+counts, times). The job tables are the truth: `settle` re-derives every run that may still
+change (not finished, or finished less than `SETTLE_WINDOW` ago) before a list or a
+statistic is read, so that those can filter and count in SQL. A run whose request could
+not be published is stored as `failed` with `tasks_total = 0` and is kept as it is while no
+row of it appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.gateway.pipelines import PIPELINES, Stage
+from services.gateway.queries import Row, count, fetch_all, fetch_one, start_of, utc_day
+from services.gateway.runs import RunView, StageTally, derive_run
+from shared.db.tables import (
+    docgen_jobs,
+    enrichment_jobs,
+    pipeline_runs,
+    property_scores,
+    scraping_jobs,
+)
+
+SETTLE_WINDOW = timedelta(minutes=10)
+PENDING_JOB_STATUSES = ("queued", "running")
+FAILED_JOB_STATUSES = ("failed", "cancelled")
+
+Items = tuple[sa.ColumnElement[Any], sa.ColumnElement[Any], sa.ColumnElement[Any]]
+Span = tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]
+
+
+async def insert_run(
+    connection: AsyncConnection,
+    dag_id: str,
+    dag_run_id: str,
+    execution_date: datetime,
+    conf: Mapping[str, Any],
+) -> None:
+    await connection.execute(
+        sa.insert(pipeline_runs).values(
+            dag_id=dag_id,
+            dag_run_id=dag_run_id,
+            execution_date=execution_date,
+            status="queued",
+            conf=dict(conf),
+        )
+    )
+
+
+async def mark_request_failed(connection: AsyncConnection, dag_run_id: str, at: datetime) -> None:
+    await connection.execute(
+        sa.update(pipeline_runs)
+        .where(pipeline_runs.c.dag_run_id == dag_run_id)
+        .values(
+            status="failed",
+            tasks_total=0,
+            started_at=at,
+            completed_at=at,
+            duration_seconds=0.0,
+            updated_at=sa.func.now(),
+        )
+    )
+
+
+def request_failed_at(run: Mapping[str, Any]) -> datetime | None:
+    """When the run's request could not be published, else None (see module docstring)."""
+    if run["status"] == "failed" and run["tasks_total"] == 0:
+        return run["completed_at"]
+    return None
+
+
+def _tally(
+    table: sa.Table,
+    stage: Stage,
+    run_ids: Sequence[str],
+    items: Items,
+    span: Span,
+) -> sa.Select:
+    """One stage's rows per run: job counts by status, `items` (total, success, failed)
+    and `span` (first start, last end)."""
+    pending: sa.ColumnElement[Any]
+    failed: sa.ColumnElement[Any]
+    if "status" in table.c:
+        status = table.c.status
+        pending = sa.func.count().filter(status.in_(PENDING_JOB_STATUSES))
+        failed = sa.func.count().filter(status.in_(FAILED_JOB_STATUSES))
+    else:
+        pending = failed = sa.literal(0)
+    items_total, items_success, items_failed = items
+    started_at, ended_at = span
+    return (
+        sa.select(
+            sa.literal(stage).label("stage"),
+            table.c.dag_run_id,
+            sa.func.count().label("jobs_total"),
+            pending.label("jobs_pending"),
+            failed.label("jobs_failed"),
+            items_total.label("items_total"),
+            items_success.label("items_success"),
+            items_failed.label("items_failed"),
+            sa.func.min(started_at).label("started_at"),
+            sa.func.max(ended_at).label("ended_at"),
+        )
+        .where(table.c.dag_run_id.in_(run_ids))
+        .group_by(table.c.dag_run_id)
+    )
+
+
+def _job_span(table: sa.Table) -> Span:
+    return (
+        sa.func.coalesce(table.c.started_at, table.c.created_at),
+        sa.func.coalesce(table.c.completed_at, table.c.updated_at),
+    )
+
+
+def _job_items(table: sa.Table) -> Items:
+    """One item per job row."""
+    status = table.c.status
+    return (
+        sa.func.count(),
+        sa.func.count().filter(status == "success"),
+        sa.func.count().filter(status.in_(FAILED_JOB_STATUSES)),
+    )
+
+
+def _stage_queries(run_ids: Sequence[str]) -> list[sa.Select]:
+    scrape, scores = scraping_jobs, property_scores
+    return [
+        _tally(
+            scrape,
+            "scrape",
+            run_ids,
+            (
+                sa.func.sum(scrape.c.items_scraped + scrape.c.items_failed),
+                sa.func.sum(scrape.c.items_scraped),
+                sa.func.sum(scrape.c.items_failed),
+            ),
+            _job_span(scrape),
+        ),
+        _tally(
+            enrichment_jobs,
+            "enrich",
+            run_ids,
+            _job_items(enrichment_jobs),
+            _job_span(enrichment_jobs),
+        ),
+        _tally(
+            scores,
+            "score",
+            run_ids,
+            (sa.func.count(), sa.func.count(), sa.literal(0)),
+            (scores.c.created_at, scores.c.created_at),
+        ),
+        _tally(docgen_jobs, "docgen", run_ids, _job_items(docgen_jobs), _job_span(docgen_jobs)),
+    ]
+
+
+async def stage_tallies(
+    connection: AsyncConnection, run_ids: Sequence[str]
+) -> dict[str, dict[Stage, StageTally]]:
+    """Per run id, per stage, what its job rows add up to (stages without rows absent)."""
+    if not run_ids:
+        return {}
+    query = sa.union_all(*_stage_queries(run_ids))
+    tallies: dict[str, dict[Stage, StageTally]] = {}
+    for row in (await connection.execute(query)).mappings():
+        tallies.setdefault(row["dag_run_id"], {})[row["stage"]] = StageTally(
+            jobs_total=int(row["jobs_total"]),
+            jobs_pending=int(row["jobs_pending"]),
+            jobs_failed=int(row["jobs_failed"]),
+            items_total=int(row["items_total"] or 0),
+            items_success=int(row["items_success"] or 0),
+            items_failed=int(row["items_failed"] or 0),
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+        )
+    return tallies
+
+
+def _derive(run: Mapping[str, Any], tallies: Mapping[Stage, StageTally]) -> RunView:
+    pipeline = PIPELINES[run["dag_id"]]
+    return derive_run(pipeline.stages, tallies, request_failed_at=request_failed_at(run))
+
+
+def _stored_view(view: RunView) -> dict[str, Any]:
+    return {
+        "status": view.state,
+        "tasks_total": view.tasks_total,
+        "tasks_success": view.tasks_success,
+        "tasks_failed": view.tasks_failed,
+        "duration_seconds": view.duration_seconds,
+        "started_at": view.start_date,
+        "completed_at": view.end_date,
+    }
+
+
+def _changed(run: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    return any(run[column] != value for column, value in stored.items())
+
+
+async def derive_runs(connection: AsyncConnection, rows: Iterable[Row]) -> dict[str, RunView]:
+    """The live view of each run, from its job rows, stored back where it changed."""
+    known = [row for row in rows if row["dag_id"] in PIPELINES]
+    tallies = await stage_tallies(connection, [row["dag_run_id"] for row in known])
+    views: dict[str, RunView] = {}
+    for row in known:
+        run_tallies = tallies.get(row["dag_run_id"], {})
+        view = _derive(row, run_tallies)
+        views[row["dag_run_id"]] = view
+        if request_failed_at(row) is not None and not run_tallies:
+            continue
+        stored = _stored_view(view)
+        if _changed(row, stored):
+            await connection.execute(
+                sa.update(pipeline_runs)
+                .where(pipeline_runs.c.id == row["id"])
+                .values(**stored, updated_at=sa.func.now())
+            )
+    return views
+
+
+async def settle(engine: AsyncEngine) -> None:
+    """Re-derive the runs whose state may still change (see module docstring). Rows are
+    updated in id order, so that concurrent settles wait for each other, never deadlock."""
+    query = (
+        sa.select(pipeline_runs)
+        .where(
+            sa.or_(
+                pipeline_runs.c.status.in_(("queued", "running")),
+                pipeline_runs.c.completed_at > sa.func.now() - SETTLE_WINDOW,
+            )
+        )
+        .order_by(pipeline_runs.c.id)
+    )
+    async with engine.begin() as connection:
+        await derive_runs(connection, await fetch_all(connection, query))
+
+
+async def refresh_run(
+    engine: AsyncEngine, dag_id: str, dag_run_id: str
+) -> tuple[Row, RunView] | None:
+    """One run, re-derived whatever its stored state, and its live view."""
+    async with engine.begin() as connection:
+        row = await fetch_one(
+            connection,
+            sa.select(pipeline_runs).where(
+                pipeline_runs.c.dag_id == dag_id, pipeline_runs.c.dag_run_id == dag_run_id
+            ),
+        )
+        if row is None:
+            return None
+        view = (await derive_runs(connection, [row]))[dag_run_id]
+        fresh = await fetch_one(
+            connection, sa.select(pipeline_runs).where(pipeline_runs.c.id == row["id"])
+        )
+    assert fresh is not None
+    return fresh, view
+
+
+def _newest_first(query: sa.Select) -> sa.Select:
+    return query.order_by(pipeline_runs.c.execution_date.desc(), pipeline_runs.c.id.desc())
+
+
+async def list_runs(
+    connection: AsyncConnection, dag_id: str, state: str | None, limit: int, offset: int
+) -> tuple[int, list[Row]]:
+    query = sa.select(pipeline_runs).where(pipeline_runs.c.dag_id == dag_id)
+    if state is not None:
+        query = query.where(pipeline_runs.c.status == state)
+    total = await count(connection, query)
+    return total, await fetch_all(connection, _newest_first(query).limit(limit).offset(offset))
+
+
+async def recent_runs(connection: AsyncConnection, limit: int) -> list[Row]:
+    return await fetch_all(connection, _newest_first(sa.select(pipeline_runs)).limit(limit))
+
+
+async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[str, list[Row]]:
+    """The newest `per_dag` runs of every pipeline."""
+    position = (
+        sa.func.row_number()
+        .over(
+            partition_by=pipeline_runs.c.dag_id,
+            order_by=(pipeline_runs.c.execution_date.desc(), pipeline_runs.c.id.desc()),
+        )
+        .label("position")
+    )
+    ranked = sa.select(pipeline_runs, position).subquery()
+    query = (
+        sa.select(ranked)
+        .where(ranked.c.position <= per_dag)
+        .order_by(ranked.c.dag_id, ranked.c.position)
+    )
+    grouped: dict[str, list[Row]] = {}
+    for row in await fetch_all(connection, query):
+        grouped.setdefault(row["dag_id"], []).append(row)
+    return grouped
+
+
+async def state_counts_by_dag(connection: AsyncConnection) -> dict[str, dict[str, Any]]:
+    """Per pipeline: its run count per state and its last execution date."""
+    query = sa.select(
+        pipeline_runs.c.dag_id,
+        sa.func.count().filter(pipeline_runs.c.status == "success").label("success_count"),
+        sa.func.count().filter(pipeline_runs.c.status == "failed").label("failed_count"),
+        sa.func.count().filter(pipeline_runs.c.status == "running").label("running_count"),
+        sa.func.count().filter(pipeline_runs.c.status == "queued").label("queued_count"),
+        sa.func.count().label("total_runs"),
+        sa.func.max(pipeline_runs.c.execution_date).label("last_run_at"),
+    ).group_by(pipeline_runs.c.dag_id)
+    return {row["dag_id"]: row for row in await fetch_all(connection, query)}
+
+
+async def daily_counts(connection: AsyncConnection, since: date) -> list[Row]:
+    """Runs per UTC day of their execution date, from `since` on."""
+    day = utc_day(pipeline_runs.c.execution_date).label("day")
+    query = (
+        sa.select(
+            day,
+            sa.func.count().label("total_runs"),
+            sa.func.count().filter(pipeline_runs.c.status == "success").label("successful_runs"),
+            sa.func.count().filter(pipeline_runs.c.status == "failed").label("failed_runs"),
+            sa.func.avg(pipeline_runs.c.duration_seconds)
+            .filter(pipeline_runs.c.status.in_(("success", "failed")))
+            .label("avg_duration_seconds"),
+        )
+        .where(pipeline_runs.c.execution_date >= start_of(since))
+        .group_by(day)
+        .order_by(day)
+    )
+    return await fetch_all(connection, query)

@@ -1,0 +1,152 @@
+"""SQL of the scoring API, over `property_scores` (the scorer's) and `properties`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.gateway.queries import (
+    Row,
+    fetch_all,
+    fetch_one,
+    page_of,
+    since_hours,
+    start_of,
+    utc_day,
+)
+from shared.db.tables import properties, property_scores
+
+scores = property_scores
+
+SCORE_COLUMNS = (
+    scores.c.id,
+    scores.c.property_id,
+    scores.c.dag_run_id,
+    scores.c.overall_score,
+    scores.c.investment_score,
+    scores.c.risk_score,
+    scores.c.roi_estimate,
+    scores.c.model_version,
+    scores.c.created_at,
+)
+
+TOP_PROPERTY_COLUMNS = (
+    properties.c.address,
+    properties.c.city,
+    properties.c.state,
+    properties.c.property_type,
+    properties.c.bedrooms,
+    properties.c.bathrooms,
+    properties.c.sqft,
+    properties.c.price,
+    properties.c.estimated_value,
+)
+
+
+async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
+    """The latest score of each property (the highest id), best first, with the property."""
+    latest = (
+        sa.select(scores.c.id)
+        .ext(distinct_on(scores.c.property_id))
+        .order_by(scores.c.property_id, scores.c.id.desc())
+        .subquery()
+    )
+    query = (
+        sa.select(
+            scores.c.id.label("score_id"),
+            scores.c.property_id,
+            scores.c.overall_score,
+            scores.c.investment_score,
+            scores.c.risk_score,
+            scores.c.roi_estimate,
+            scores.c.model_version,
+            scores.c.created_at,
+            *TOP_PROPERTY_COLUMNS,
+        )
+        .join(latest, latest.c.id == scores.c.id)
+        .join(properties, properties.c.id == scores.c.property_id)
+        .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
+        .limit(limit)
+    )
+    return await fetch_all(connection, query)
+
+
+async def list_scores(
+    connection: AsyncConnection,
+    min_score: float | None,
+    max_score: float | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[Row]]:
+    query = sa.select(*SCORE_COLUMNS)
+    if min_score is not None:
+        query = query.where(scores.c.overall_score >= min_score)
+    if max_score is not None:
+        query = query.where(scores.c.overall_score <= max_score)
+    order = (scores.c.overall_score.desc(), scores.c.id.desc())
+    return await page_of(connection, query, order, limit, offset)
+
+
+async def get_score(connection: AsyncConnection, score_id: int) -> Row | None:
+    return await fetch_one(connection, sa.select(scores).where(scores.c.id == score_id))
+
+
+async def property_scores_of(connection: AsyncConnection, property_id: int) -> list[Row]:
+    """Every score of a property, newest first."""
+    query = (
+        sa.select(*SCORE_COLUMNS)
+        .where(scores.c.property_id == property_id)
+        .order_by(scores.c.created_at.desc(), scores.c.id.desc())
+    )
+    return await fetch_all(connection, query)
+
+
+async def overview(connection: AsyncConnection) -> dict[str, Any]:
+    """Totals and averages, scores counted per whole score (at most 101 groups, bucketed by
+    `shapes.scoring.distribution`), and scores per model version."""
+    totals = await fetch_one(
+        connection,
+        sa.select(
+            sa.func.count().label("total_scores"),
+            sa.func.count(sa.distinct(scores.c.property_id)).label("properties_scored"),
+            sa.func.avg(scores.c.overall_score).label("overall_score"),
+            sa.func.avg(scores.c.investment_score).label("investment_score"),
+            sa.func.avg(scores.c.risk_score).label("risk_score"),
+            sa.func.avg(scores.c.roi_estimate).label("roi_estimate"),
+            sa.func.count().filter(scores.c.created_at >= since_hours(24)).label("last_24h"),
+        ),
+    )
+    whole = sa.func.floor(scores.c.overall_score).label("whole")
+    by_whole_score = await fetch_all(
+        connection, sa.select(whole, sa.func.count().label("count")).group_by(whole)
+    )
+    versions = await fetch_all(
+        connection,
+        sa.select(scores.c.model_version.label("version"), sa.func.count().label("count"))
+        .group_by(scores.c.model_version)
+        .order_by(sa.func.count().desc(), scores.c.model_version),
+    )
+    return {
+        "totals": totals or {},
+        "by_whole_score": {int(row["whole"]): row["count"] for row in by_whole_score},
+        "versions": versions,
+    }
+
+
+async def daily_scores(connection: AsyncConnection, since: date) -> list[Row]:
+    day = utc_day(scores.c.created_at).label("day")
+    query = (
+        sa.select(
+            day,
+            sa.func.count().label("scores_created"),
+            sa.func.avg(scores.c.overall_score).label("average_score"),
+        )
+        .where(scores.c.created_at >= start_of(since))
+        .group_by(day)
+        .order_by(day)
+    )
+    return await fetch_all(connection, query)

@@ -1,0 +1,125 @@
+"""Shapes of `/api/enrichment`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.gateway.shapes.common import job_counts, percent
+
+ENRICHMENT_JOB_FIELDS = (
+    "id",
+    "dag_id",
+    "dag_run_id",
+    "property_id",
+    "status",
+    "enrichment_type",
+    "started_at",
+    "completed_at",
+    "data_sources_used",
+    "fields_enriched",
+    "created_at",
+)
+PROPERTY_FIELDS = (
+    "id",
+    "prospect_id",
+    "address",
+    "city",
+    "state",
+    "zip_code",
+    "property_type",
+    "bedrooms",
+    "bathrooms",
+    "sqft",
+    "lot_size",
+    "year_built",
+    "price",
+    "estimated_value",
+    "enrichment_sources",
+    "created_at",
+    "updated_at",
+)
+EXTRA_PROPERTY_FIELDS = ("listing_type", "latitude", "longitude", "dag_run_id")
+
+QUALITY_FIELDS = (
+    "address",
+    "city",
+    "state",
+    "zip_code",
+    "property_type",
+    "bedrooms",
+    "bathrooms",
+    "sqft",
+    "lot_size",
+    "year_built",
+    "price",
+    "estimated_value",
+    "listing_type",
+    "latitude",
+    "longitude",
+)
+
+
+def enrichment_job(row: Mapping[str, Any]) -> dict[str, Any]:
+    """EnrichmentJobRow."""
+    return {field: row[field] for field in ENRICHMENT_JOB_FIELDS}
+
+
+def enrichment_job_details(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        **enrichment_job(row),
+        "prospect_id": row["prospect_id"],
+        "error_log": row["error_log"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def property_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """PropertyRow, plus the columns this project adds."""
+    return {field: row[field] for field in (*PROPERTY_FIELDS, *EXTRA_PROPERTY_FIELDS)}
+
+
+def property_details(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {**property_row(row), "enrichment_data": row["enrichment_data"]}
+
+
+def overview(
+    jobs: Mapping[str, Any], properties: Mapping[str, Any], types: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """With details = bedrooms known; complete = both the price and the details known."""
+    total = int(properties.get("total") or 0)
+    return {
+        "jobs": job_counts(jobs),
+        "properties": {
+            "total": total,
+            "with_pricing": int(properties.get("with_pricing") or 0),
+            "with_details": int(properties.get("with_details") or 0),
+            "completeness_rate": percent(int(properties.get("complete") or 0), total),
+        },
+        "recent_activity": {"last_24h_enrichments": int(jobs.get("last_24h") or 0)},
+        "enrichment_types": [{"type": row["type"], "count": row["count"]} for row in types],
+    }
+
+
+def data_quality(
+    counts: Mapping[str, Any], fields: Sequence[str] = QUALITY_FIELDS
+) -> dict[str, Any]:
+    """Per field, how many properties have it and what share; overall = their mean."""
+    total = int(counts.get("total") or 0)
+    completeness = {
+        field: {
+            "count": int(counts.get(field) or 0),
+            "percentage": percent(counts.get(field) or 0, total),
+        }
+        for field in fields
+    }
+    overall = (
+        round(sum(entry["percentage"] for entry in completeness.values()) / len(fields), 2)
+        if total
+        else 0.0
+    )
+    return {
+        "total_properties": total,
+        "overall_completeness": overall,
+        "field_completeness": completeness,
+    }
