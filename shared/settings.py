@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     retry_backoff_seconds: float = Field(0.5, ge=0, alias="REOS_RETRY_BACKOFF_SECONDS")
     retry_backoff_max_seconds: float = Field(10.0, ge=0, alias="REOS_RETRY_BACKOFF_MAX_SECONDS")
     startup_wait_seconds: float = Field(0.0, ge=0, alias="REOS_STARTUP_WAIT_SECONDS")
+    cors_origins: list[str] = Field(default_factory=list, alias="REOS_CORS_ORIGINS")
     db_pool_size: int = Field(5, ge=1, alias="REOS_DB_POOL_SIZE")
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from services.gateway import probes
@@ -70,6 +71,13 @@ def build(settings: Settings) -> FastAPI:
     app.state.gateway = gateway
     problems.install(app)
     app.add_middleware(RequestMetricsMiddleware, http_metrics=HttpMetrics(metrics))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
     for router in ROUTERS:
         app.include_router(router)
     observability = observability_routes(SERVICE, metrics, readiness)

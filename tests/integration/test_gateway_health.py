@@ -126,3 +126,20 @@ async def test_openapi_docs_are_served(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs")).status_code == 200
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert "/api/pipelines/dags/{dag_id}/trigger" in paths
+
+
+async def test_configured_origins_get_cors_headers(monkeypatch, stack_env) -> None:
+    from httpx import ASGITransport, AsyncClient
+
+    from services.gateway.app import build
+    from shared.settings import Settings
+
+    monkeypatch.setenv("REOS_CORS_ORIGINS", '["http://dashboard.example"]')
+    app = build(Settings())
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get(
+            "/api/health/live", headers={"Origin": "http://dashboard.example"}
+        )
+        stranger = await client.get("/api/health/live", headers={"Origin": "http://evil.example"})
+    assert response.headers["access-control-allow-origin"] == "http://dashboard.example"
+    assert "access-control-allow-origin" not in stranger.headers
