@@ -256,6 +256,9 @@ class Messaging:
             client_id=f"reos-{service}",
             acks="all",
             enable_idempotence=True,
+            # Topics created after a service started (a Helm post-install hook) are
+            # noticed within this time instead of aiokafka's five minutes.
+            metadata_max_age_ms=30_000,
             middlewares=(self.dead_letters, *extra_middlewares),
             logger=logging.getLogger(f"reos.{service}.faststream"),
             log_level=logging.DEBUG,
