@@ -15,22 +15,6 @@ from services.enricher.reference import (
     ReferenceData,
 )
 
-PROPERTY_FIELDS = (
-    "address",
-    "city",
-    "state",
-    "zip_code",
-    "property_type",
-    "bedrooms",
-    "bathrooms",
-    "sqft",
-    "lot_size",
-    "year_built",
-    "price",
-    "latitude",
-    "longitude",
-)
-
 
 class UnusableListing(ValueError):
     """The listing lacks what a property needs (an address we can key)."""
