@@ -31,6 +31,7 @@ from typing import Any
 
 import pydantic
 from aiokafka.errors import KafkaError
+from botocore.exceptions import BotoCoreError, ClientError
 from faststream import AckPolicy
 from faststream._internal.middlewares import BaseMiddleware
 from faststream.kafka import KafkaBroker
@@ -72,12 +73,16 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     KafkaError,
     ConnectionError,
     TimeoutError,
+    BotoCoreError,
 )
 
 
 def is_transient(error: BaseException) -> bool:
+    """An outage of the database, the broker or object storage, not a fault of the message."""
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
+    if isinstance(error, ClientError):
+        return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)) >= 500
     return isinstance(error, TRANSIENT_ERRORS)
 
 
