@@ -51,7 +51,12 @@ class ServiceProcess:
                 sys.executable,
                 "-m",
                 module,
-                *(["--port", str(port)] if self.name == "demo_site" else []),
+                *(
+                    ["--port", str(port)]
+                    if self.name == "demo_site" and "--port" not in args
+                    else []
+                ),
+                *args,
             ],
             cwd=REPO_ROOT,
             env={**env, "REOS_HTTP_PORT": str(port)},

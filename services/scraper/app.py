@@ -1,0 +1,73 @@
+"""The scraper's composition root: its subscribers and what each one runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream.asgi import AsgiFastStream
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from services.scraper import SERVICE, handlers
+from services.scraper.config import ScraperConfig
+from services.scraper.jobs import CrawlMetrics, ScrapeJobs
+from services.scraper.runner import CrawlRunner
+from shared import topics
+from shared.events import PropertyEnriched, ScoreCreated, ScrapeRequested
+from shared.messaging import HEADER_ERROR_MESSAGE
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+
+DESCRIPTION = (
+    "Runs a crawl for each scrape.requested event, stores the listings in prospect_queue "
+    "and publishes one prospect.new per new or changed listing; follows each prospect's "
+    "status from property.enriched, score.created and prospect.new.dlq."
+)
+
+
+async def raw_body(message: StreamMessage[Any]) -> bytes:
+    """A dead letter is read as it is: it may be exactly what failed to parse before."""
+    return message.body
+
+
+def build(settings: Settings, config: ScraperConfig | None = None) -> AsgiFastStream:
+    config = config or ScraperConfig()
+    runtime = ServiceRuntime.create(SERVICE, settings)
+    messaging = runtime.messaging
+    jobs = ScrapeJobs(
+        runtime.engine,
+        runtime.sessions,
+        config,
+        CrawlRunner(config.crawl_timeout_seconds),
+        CrawlMetrics(runtime.metrics),
+    )
+
+    @messaging.subscriber(
+        topics.SCRAPE_REQUESTED,
+        max_poll_interval_ms=config.max_poll_interval_ms,
+        max_workers=config.concurrent_crawls,
+    )
+    async def on_scrape_requested(request: ScrapeRequested) -> None:
+        await jobs.handle(request)
+
+    @messaging.subscriber(topics.PROPERTY_ENRICHED)
+    async def on_property_enriched(event: PropertyEnriched) -> None:
+        await runtime.processor.once(event, handlers.mark_enriched)
+
+    @messaging.subscriber(topics.SCORE_CREATED)
+    async def on_score_created(event: ScoreCreated) -> None:
+        await runtime.processor.once(event, handlers.mark_scored)
+
+    @messaging.subscriber(topics.dlq(topics.PROSPECT_NEW), decoder=raw_body)
+    async def on_prospect_dead_lettered(body: bytes, message: KafkaMessage) -> None:
+        record = message.raw_message
+        assert not isinstance(record, tuple), "subscribed one message at a time"
+        event = handlers.dead_lettered_prospect(
+            body,
+            record.partition,
+            record.offset,
+            message.headers.get(HEADER_ERROR_MESSAGE),
+        )
+        await runtime.processor.once(event, handlers.mark_failed)
+
+    return runtime.asgi_app(description=DESCRIPTION)

@@ -1,0 +1,1 @@
+"""Pure page parsers, one module per page format; spiders call them."""

@@ -1,0 +1,1 @@
+"""Scrapy spiders: each follows one kind of site and yields `ScrapedListing` items."""

@@ -1,0 +1,226 @@
+"""The scraper's SQL: its job rows (`scraping_jobs`) and its prospects (`prospect_queue`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from shared.db.tables import properties, prospect_queue, scraping_jobs
+from shared.events import ScrapeRequested
+
+FINISHED_JOB_STATUSES = frozenset({"success", "failed", "cancelled"})
+# First key of the scraper's advisory locks (the second is the job id).
+JOB_LOCK_CLASS = 0x5C4A
+
+Change = Literal["new", "changed", "unchanged"]
+
+
+@dataclass(frozen=True)
+class JobClaim:
+    job_id: int
+    status: str
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_JOB_STATUSES
+
+
+async def claim_job(session: AsyncSession, request: ScrapeRequested) -> JobClaim:
+    """The job of `request`, created as running if it is the first delivery.
+
+    A redelivered request finds its existing row: finished, or still `running` (being
+    crawled by another consumer, or left by a process that died; see `job_lease`).
+    """
+    created = await session.execute(
+        insert(scraping_jobs)
+        .values(
+            dag_id=request.pipeline,
+            dag_run_id=request.run_id or str(request.event_id),
+            source=request.source,
+            status="running",
+            config=request.model_dump(mode="json"),
+            request_event_id=request.event_id,
+            started_at=sa.func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=[scraping_jobs.c.request_event_id])
+        .returning(scraping_jobs.c.id, scraping_jobs.c.status)
+    )
+    row = created.one_or_none()
+    if row is None:
+        row = (
+            await session.execute(
+                sa.select(scraping_jobs.c.id, scraping_jobs.c.status).where(
+                    scraping_jobs.c.request_event_id == request.event_id
+                )
+            )
+        ).one()
+    return JobClaim(job_id=row.id, status=row.status)
+
+
+@asynccontextmanager
+async def job_lease(engine: AsyncEngine, job_id: int) -> AsyncIterator[None]:
+    """Held while a job's crawl runs, on a connection of its own.
+
+    A second delivery of the same request (a rebalance hands the partition to another
+    consumer mid-crawl) waits here until the first crawl ends, then finds the job
+    finished. A crawler that dies loses its connection and with it the lease.
+    """
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(sa.select(sa.func.pg_advisory_lock(JOB_LOCK_CLASS, job_id)))
+        try:
+            yield
+        finally:
+            await connection.execute(sa.select(sa.func.pg_advisory_unlock(JOB_LOCK_CLASS, job_id)))
+
+
+async def job_status(session: AsyncSession, job_id: int) -> str:
+    found = await session.execute(
+        sa.select(scraping_jobs.c.status).where(scraping_jobs.c.id == job_id)
+    )
+    return str(found.scalar_one())
+
+
+async def finish_job(
+    session: AsyncSession,
+    job_id: int,
+    *,
+    status: str,
+    pages_crawled: int = 0,
+    items_scraped: int = 0,
+    items_failed: int = 0,
+    error_log: str | None = None,
+) -> None:
+    """Record the outcome of a running job; a job already finished is left as it is."""
+    await session.execute(
+        sa.update(scraping_jobs)
+        .where(scraping_jobs.c.id == job_id, scraping_jobs.c.status == "running")
+        .values(
+            status=status,
+            pages_crawled=pages_crawled,
+            items_scraped=items_scraped,
+            items_failed=items_failed,
+            error_log=error_log,
+            completed_at=sa.func.greatest(sa.func.now(), scraping_jobs.c.started_at),
+            updated_at=sa.func.now(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class StoredProspect:
+    prospect_id: int
+    change: Change
+    written_by_job: int | None
+
+    def needs_publishing(self, job_id: int) -> bool:
+        """New or changed content is announced; so is content this same job stored before,
+        since the run that stored it may have died before announcing it."""
+        return self.change != "unchanged" or self.written_by_job == job_id
+
+
+@dataclass(frozen=True)
+class ProspectRow:
+    source: str
+    source_id: str
+    url: str | None
+    payload: dict[str, Any]
+    content_hash: str
+
+
+async def upsert_prospects(
+    session: AsyncSession, rows: list[ProspectRow], *, job_id: int, run_id: str | None
+) -> dict[tuple[str, str], StoredProspect]:
+    """Insert each listing, or replace its payload when its content changed; by
+    `(source, source_id)`.
+
+    Changed content goes back to status `new` (it will be enriched again) and is owned
+    by this run; unchanged content keeps its status, run and timestamps. Rows are
+    written in key order, so concurrent crawls of one source lock rows in the same order.
+    """
+    by_key = {(row.source, row.source_id): row for row in rows}
+    keys = sorted(by_key)
+    statement = insert(prospect_queue).values(
+        [
+            {
+                "source": source,
+                "source_id": source_id,
+                "url": by_key[source, source_id].url,
+                "payload": by_key[source, source_id].payload,
+                "content_hash": by_key[source, source_id].content_hash,
+                "status": "new",
+                "dag_run_id": run_id,
+                "scraping_job_id": job_id,
+            }
+            for source, source_id in keys
+        ]
+    )
+    excluded = statement.excluded
+    written = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[prospect_queue.c.source, prospect_queue.c.source_id],
+            set_={
+                "url": excluded.url,
+                "payload": excluded.payload,
+                "content_hash": excluded.content_hash,
+                "status": "new",
+                "dag_run_id": excluded.dag_run_id,
+                "scraping_job_id": excluded.scraping_job_id,
+                "updated_at": sa.func.now(),
+            },
+            where=prospect_queue.c.content_hash != excluded.content_hash,
+        ).returning(
+            prospect_queue.c.id,
+            prospect_queue.c.source,
+            prospect_queue.c.source_id,
+            sa.literal_column("xmax = 0").label("inserted"),
+        )
+    )
+    stored = {
+        (row.source, row.source_id): StoredProspect(
+            row.id, "new" if row.inserted else "changed", job_id
+        )
+        for row in written
+    }
+    unchanged = [key for key in keys if key not in stored]
+    if unchanged:
+        existing = await session.execute(
+            sa.select(
+                prospect_queue.c.id,
+                prospect_queue.c.source,
+                prospect_queue.c.source_id,
+                prospect_queue.c.scraping_job_id,
+            ).where(sa.tuple_(prospect_queue.c.source, prospect_queue.c.source_id).in_(unchanged))
+        )
+        for row in existing:
+            stored[row.source, row.source_id] = StoredProspect(
+                row.id, "unchanged", row.scraping_job_id
+            )
+    return stored
+
+
+async def advance_prospect_status(
+    session: AsyncSession, prospect_id: int, status: str, allowed_from: tuple[str, ...]
+) -> bool:
+    """Move a prospect to `status` if it is in one of `allowed_from`; True if it moved."""
+    moved = await session.execute(
+        sa.update(prospect_queue)
+        .where(prospect_queue.c.id == prospect_id, prospect_queue.c.status.in_(allowed_from))
+        .values(status=status, updated_at=sa.func.now())
+        .returning(prospect_queue.c.id)
+    )
+    return moved.one_or_none() is not None
+
+
+async def prospect_of_property(session: AsyncSession, property_id: int) -> int | None:
+    """The prospect a property was made from (read from the enricher's table)."""
+    found = await session.execute(
+        sa.select(properties.c.prospect_id).where(properties.c.id == property_id)
+    )
+    return found.scalar_one_or_none()
