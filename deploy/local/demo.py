@@ -19,7 +19,7 @@ from shared.db.session import create_engine
 from shared.db.tables import (
     docgen_jobs,
     documents,
-    properties,
+    enrichment_jobs,
     property_scores,
     prospect_queue,
     scraping_jobs,
@@ -38,9 +38,11 @@ async def stage_counts(engine: sa.ext.asyncio.AsyncEngine, run_id: str) -> dict[
             scraping_jobs.c.dag_run_id == run_id,
             scraping_jobs.c.status.in_(("success", "failed", "cancelled")),
         ),
-        "prospects": sa.select(sa.func.count()).where(prospect_queue.c.dag_run_id == run_id),
-        "properties": sa.select(sa.func.count()).where(properties.c.dag_run_id == run_id),
-        "scores": sa.select(sa.func.count()).where(property_scores.c.dag_run_id == run_id),
+        "new_or_changed": sa.select(sa.func.count()).where(prospect_queue.c.dag_run_id == run_id),
+        "enriched": sa.select(sa.func.count()).where(
+            enrichment_jobs.c.dag_run_id == run_id, enrichment_jobs.c.status == "success"
+        ),
+        "scored": sa.select(sa.func.count()).where(property_scores.c.dag_run_id == run_id),
         "packets": sa.select(sa.func.count()).where(
             docgen_jobs.c.dag_run_id == run_id, docgen_jobs.c.status == "success"
         ),
@@ -64,23 +66,19 @@ async def follow(run_id: str, timeout: float) -> tuple[dict[str, int], list[str]
                     + "  ".join(f"{k}={v}" for k, v in counts.items() if k != "scrape_finished")
                 )
                 last = counts
-            if counts["scrape_finished"] and counts["packets"] >= counts["scraped"] > 0:
+            # Unchanged listings are not published again, so the run's work is the
+            # new or changed prospects; each ends in one packet.
+            if counts["scrape_finished"] and counts["packets"] >= counts["new_or_changed"]:
                 break
             await asyncio.sleep(1.0)
         async with engine.connect() as connection:
-            uris = (
-                (
-                    await connection.execute(
-                        sa.select(documents.c.storage_uri)
-                        .join(docgen_jobs, docgen_jobs.c.document_id == documents.c.id)
-                        .where(docgen_jobs.c.dag_run_id == run_id)
-                        .order_by(documents.c.id)
-                        .limit(3)
-                    )
-                )
-                .scalars()
-                .all()
+            latest = sa.select(documents.c.storage_uri).order_by(documents.c.id.desc()).limit(3)
+            of_run = latest.join(docgen_jobs, docgen_jobs.c.document_id == documents.c.id).where(
+                docgen_jobs.c.dag_run_id == run_id
             )
+            uris = (await connection.execute(of_run)).scalars().all() or (
+                await connection.execute(latest)
+            ).scalars().all()
     finally:
         await engine.dispose()
     return last, list(uris)
@@ -105,8 +103,10 @@ def main() -> None:
     run_id = response.json()["dag_run"]["dag_run_id"]
     print(f"demo: scrape_listings triggered over the demo market, run {run_id}")
     counts, packets = asyncio.run(follow(run_id, args.timeout))
-    if not counts.get("packets"):
-        sys.exit("demo: no packet was produced in time; see .stack/logs/*.log")
+    if counts.get("packets", 0) < counts.get("new_or_changed", 0) or not counts.get("scraped"):
+        sys.exit("demo: the run did not finish in time; see .stack/logs/*.log")
+    if not counts["new_or_changed"]:
+        print("demo: every listing was already known and unchanged; nothing new to process")
 
     top = httpx.get(f"{gateway}/api/scoring/top-properties", params={"limit": 5}, timeout=30)
     print("\nTop properties (overall score):")
@@ -116,7 +116,7 @@ def main() -> None:
             f"  {item['overall_score']:6.2f}  {place['address']}, {place['city']} {place['state']}"
             f"  price {place['price']:,.0f}  roi {item['roi_estimate']}"
         )
-    print("\nPackets (first three):")
+    print("\nLatest packets:")
     for uri in packets:
         print(f"  {uri}")
     print(f"""
