@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -137,7 +138,9 @@ def running_services(
     """
     env = {**os.environ, "REOS_STARTUP_WAIT_SECONDS": "30", **(extra_env or {})}
     consumers = [m.rsplit(".", 1)[-1] for m in modules if m.rsplit(".", 1)[-1] in CONSUMED_TOPICS]
-    asyncio.run(skip_backlog(Settings(), consumers))
+    # In a thread of its own, so that async tests (with their loop running) may call this too.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, skip_backlog(Settings(), consumers)).result()
     started: dict[str, ServiceProcess] = {}
     try:
         for module in modules:
