@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
@@ -11,17 +9,6 @@ from services.gateway.app import build
 from shared.settings import Settings
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
-        yield client
 
 
 async def test_basic_health_names_the_service(client: httpx.AsyncClient) -> None:

@@ -13,7 +13,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.gateway.app import build
 from shared.db.tables import (
     data_quality_metrics,
     enrichment_jobs,
@@ -22,20 +21,8 @@ from shared.db.tables import (
     prospect_queue,
     scraping_jobs,
 )
-from shared.settings import Settings
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
-        yield client
 
 
 def name(prefix: str = "gw") -> str:

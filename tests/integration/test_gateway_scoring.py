@@ -11,22 +11,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.gateway.app import build
 from shared.db.tables import properties, property_scores
-from shared.settings import Settings
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
-    ):
-        yield client
 
 
 @pytest.fixture
