@@ -15,8 +15,6 @@ import sqlalchemy as sa
 from shared import topics
 from shared.db.tables import (
     processed_events,
-    properties,
-    property_scores,
     prospect_queue,
     scraping_jobs,
 )
@@ -39,6 +37,7 @@ from shared.messaging import (
     HEADER_SERVICE,
 )
 from tests.conftest import unique_run_id
+from tests.factories import insert_scored_property
 from tests.services import running_services
 
 pytestmark = pytest.mark.stack
@@ -67,38 +66,7 @@ def consumers(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture
 async def scored_property(sessions) -> tuple[int, int]:
-    """A property with one score, written here as the enricher and scorer would."""
-    key = f"1 DLQ TEST ST|{uuid.uuid4().hex}|98103"
-    async with sessions() as session, session.begin():
-        property_id = (
-            await session.execute(
-                sa.insert(properties)
-                .values(
-                    property_key=key,
-                    address="1 DLQ TEST ST",
-                    city="Seattle",
-                    state="WA",
-                    zip_code="98103",
-                    price=400_000.0,
-                )
-                .returning(properties.c.id)
-            )
-        ).scalar_one()
-        score_id = (
-            await session.execute(
-                sa.insert(property_scores)
-                .values(
-                    property_id=property_id,
-                    overall_score=50.0,
-                    investment_score=50.0,
-                    risk_score=50.0,
-                    model_version="test",
-                    input_hash=uuid.uuid4().hex,
-                )
-                .returning(property_scores.c.id)
-            )
-        ).scalar_one()
-    return int(property_id), int(score_id)
+    return await insert_scored_property(sessions, price=400_000.0)
 
 
 async def good_event(sessions, topic: str, property_id: int, score_id: int, run_id: str) -> Event:

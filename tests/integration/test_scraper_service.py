@@ -25,7 +25,7 @@ from services.scraper.jobs import CrawlMetrics, ScrapeJobs
 from services.scraper.listing import content_hash
 from services.scraper.runner import CrawlRunner
 from shared import topics
-from shared.db.tables import properties, property_scores, prospect_queue, scraping_jobs
+from shared.db.tables import prospect_queue, scraping_jobs
 from shared.events import (
     PropertyEnriched,
     PropertyFacts,
@@ -35,6 +35,7 @@ from shared.events import (
 )
 from shared.observability import ServiceMetrics
 from tests.conftest import TopicReader, unique_run_id
+from tests.factories import insert_scored_property
 from tests.services import ServiceProcess, free_port, running_services
 
 pytestmark = pytest.mark.stack
@@ -359,36 +360,6 @@ async def insert_prospect(sessions: Any) -> int:
                 .returning(prospect_queue.c.id)
             )
         ).scalar_one()
-
-
-async def insert_scored_property(sessions: Any, prospect_id: int) -> tuple[int, int]:
-    async with sessions() as session, session.begin():
-        property_id = (
-            await session.execute(
-                sa.insert(properties)
-                .values(
-                    prospect_id=prospect_id,
-                    property_key=f"itest-scraper:{uuid.uuid4().hex}",
-                    address="1 Test St",
-                )
-                .returning(properties.c.id)
-            )
-        ).scalar_one()
-        score_id = (
-            await session.execute(
-                sa.insert(property_scores)
-                .values(
-                    property_id=property_id,
-                    overall_score=50,
-                    investment_score=50,
-                    risk_score=50,
-                    model_version="itest",
-                    input_hash=uuid.uuid4().hex,
-                )
-                .returning(property_scores.c.id)
-            )
-        ).scalar_one()
-    return property_id, score_id
 
 
 async def test_prospect_status_follows_enrichment_then_scoring_and_never_goes_back(
