@@ -286,6 +286,18 @@ class Messaging:
         options.setdefault("ack_policy", AckPolicy.NACK_ON_ERROR)
         return self.broker.subscriber(topic, **options)
 
+    def declares(self, event_type: type[Event]) -> None:
+        """Name a topic this service publishes, with its schema, in its AsyncAPI document.
+
+        Publishing itself goes through `publish`, after the database commit.
+        """
+        self.broker.publisher(
+            event_type.TOPIC,
+            title=f"{event_type.TOPIC}:{event_type.__name__}",
+            description=(event_type.__doc__ or "").strip() or None,
+            schema=event_type,
+        )
+
     async def publish(self, event: Event) -> None:
         """Publish `event` on its topic, keyed for per-property order; waits for `acks=all`."""
         headers = {"content-type": "application/json", "x-reos-event-type": event.event_type}

@@ -8,7 +8,7 @@ from faststream.asgi import AsgiFastStream
 from services.enricher.handlers import Enricher
 from services.enricher.reference import ReferenceData
 from shared import topics
-from shared.events import EnrichmentRequested, ProspectNew
+from shared.events import EnrichmentRequested, PropertyEnriched, ProspectNew
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.storage import ObjectStore
@@ -36,6 +36,7 @@ def build(settings: Settings) -> AsgiFastStream:
     async def on_enrichment_requested(event: EnrichmentRequested) -> None:
         await runtime.processor.once(event, enricher.on_request)
 
+    runtime.messaging.declares(PropertyEnriched)
     return runtime.asgi_app(
         description="Normalises scraped listings into properties and adds ZIP-level "
         "location and Census data; archives every raw prospect to object storage."

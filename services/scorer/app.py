@@ -8,7 +8,7 @@ from faststream.asgi import AsgiFastStream
 from services.scorer import store
 from services.scorer.handlers import Scorer
 from shared import topics
-from shared.events import PropertyEnriched, ScoringRequested
+from shared.events import PropertyEnriched, ScoreCreated, ScoringRequested
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 
@@ -32,6 +32,7 @@ def build(settings: Settings) -> AsgiFastStream:
     async def on_scoring_requested(event: ScoringRequested) -> None:
         await runtime.processor.once(event, scorer.on_request)
 
+    runtime.messaging.declares(ScoreCreated)
     return runtime.asgi_app(
         description="Scores enriched properties: rent estimate, cap rate, investment, "
         "risk and overall scores with every component.",

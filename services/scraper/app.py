@@ -13,7 +13,7 @@ from services.scraper.config import ScraperConfig
 from services.scraper.jobs import CrawlMetrics, ScrapeJobs
 from services.scraper.runner import CrawlRunner
 from shared import topics
-from shared.events import PropertyEnriched, ScoreCreated, ScrapeRequested
+from shared.events import PropertyEnriched, ProspectNew, ScoreCreated, ScrapeRequested
 from shared.messaging import HEADER_ERROR_MESSAGE
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -70,4 +70,5 @@ def build(settings: Settings, config: ScraperConfig | None = None) -> AsgiFastSt
         )
         await runtime.processor.once(event, handlers.mark_failed)
 
+    messaging.declares(ProspectNew)
     return runtime.asgi_app(description=DESCRIPTION)

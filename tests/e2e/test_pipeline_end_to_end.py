@@ -173,3 +173,16 @@ def test_every_service_exports_prometheus_metrics_and_is_ready(platform) -> None
         metrics = httpx.get(process.url + "/metrics", timeout=10).text
         service = "gateway" if name == "gateway" else name
         assert f"reos_{service}_" in metrics, name
+
+
+def test_each_service_documents_the_topics_it_reads_and_writes(platform) -> None:
+    expected = {
+        "scraper": {"scrape.requested", "prospect.new", "property.enriched", "score.created"},
+        "enricher": {"prospect.new", "enrichment.requested", "property.enriched"},
+        "scorer": {"property.enriched", "scoring.requested", "score.created"},
+        "docgen": {"score.created", "docgen.requested", "packet.generated"},
+    }
+    for name, topics_of_service in expected.items():
+        document = httpx.get(platform[name].url + "/asyncapi.json", timeout=10).json()
+        addresses = {channel["address"] for channel in document["channels"].values()}
+        assert topics_of_service <= addresses, name

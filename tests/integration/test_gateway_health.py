@@ -130,3 +130,17 @@ async def test_configured_origins_get_cors_headers(monkeypatch, stack_env) -> No
         stranger = await client.get("/api/health/live", headers={"Origin": "http://evil.example"})
     assert response.headers["access-control-allow-origin"] == "http://dashboard.example"
     assert "access-control-allow-origin" not in stranger.headers
+
+
+async def test_the_asyncapi_document_lists_every_topic_with_its_schema(client) -> None:
+    from shared.topics import all_topic_names
+
+    response = await client.get("/api/events/asyncapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    channels = {channel["address"] for channel in document["channels"].values()}
+    assert channels == set(all_topic_names())
+    schema = document["components"]["schemas"]["PropertyEnriched"]
+    assert {"event_id", "run_id", "schema_version", "property_id", "facts"} <= set(
+        schema["properties"]
+    )

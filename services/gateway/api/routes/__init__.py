@@ -3,7 +3,15 @@ a route's path is its full template, which is what the request metrics are label
 
 from fastapi import APIRouter
 
-from services.gateway.api.routes import enrichment, health, metrics, pipelines, scoring, scraping
+from services.gateway.api.routes import (
+    enrichment,
+    events,
+    health,
+    metrics,
+    pipelines,
+    scoring,
+    scraping,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -12,4 +20,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     enrichment.router,
     scoring.router,
     metrics.router,
+    events.router,
 )
