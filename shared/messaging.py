@@ -150,6 +150,47 @@ class DeadLetterMiddleware:
     def __call__(self, msg: Any, /, *, context: Any) -> _DeadLetterScope:
         return _DeadLetterScope(msg, context=context, owner=self)
 
+    async def process(self, record: Any, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `call` for `record` under the retry and dead-letter policy (module doc)."""
+        metrics, topic = self.metrics, record.topic
+        run_id, event_id = _envelope_ids(record.value)
+        run_token, event_token = current_run_id.set(run_id), current_event_id.set(event_id)
+        metrics.consumed.labels(topic).inc()
+        _observe_lag(metrics, record)
+        started = time.perf_counter()
+        try:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    return await call()
+                except POISON_ERRORS as error:
+                    metrics.failed.labels(topic, type(error).__name__).inc()
+                    await self.dead_letter(record, error, attempt)
+                    return None
+                except Exception as error:
+                    metrics.failed.labels(topic, type(error).__name__).inc()
+                    if attempt < self.policy.attempts:
+                        log.warning(
+                            "processing failed, retrying",
+                            extra={"topic": topic, "attempt": attempt, "error": repr(error)},
+                        )
+                        await asyncio.sleep(self.policy.delay(attempt))
+                        continue
+                    if is_transient(error):
+                        log.error(
+                            "infrastructure unavailable, message left for redelivery",
+                            extra={"topic": topic, "attempts": attempt, "error": repr(error)},
+                        )
+                        await asyncio.sleep(self.policy.backoff_max_seconds)
+                        raise
+                    await self.dead_letter(record, error, attempt)
+                    return None
+        finally:
+            metrics.processing.labels(topic).observe(time.perf_counter() - started)
+            current_run_id.reset(run_token)
+            current_event_id.reset(event_token)
+
     async def dead_letter(self, record: Any, error: BaseException, attempts: int) -> None:
         assert self.broker is not None, "DeadLetterMiddleware used before bind()"
         target = dlq(record.topic)
@@ -183,44 +224,7 @@ class _DeadLetterScope(BaseMiddleware):
         record = msg.raw_message
         if isinstance(record, tuple):
             return await call_next(msg)
-        owner, metrics, topic = self.owner, self.owner.metrics, record.topic
-        run_id, event_id = _envelope_ids(record.value)
-        run_token, event_token = current_run_id.set(run_id), current_event_id.set(event_id)
-        metrics.consumed.labels(topic).inc()
-        _observe_lag(metrics, record)
-        started = time.perf_counter()
-        try:
-            attempt = 0
-            while True:
-                attempt += 1
-                try:
-                    return await call_next(msg)
-                except POISON_ERRORS as error:
-                    metrics.failed.labels(topic, type(error).__name__).inc()
-                    await owner.dead_letter(record, error, attempt)
-                    return None
-                except Exception as error:
-                    metrics.failed.labels(topic, type(error).__name__).inc()
-                    if attempt < owner.policy.attempts:
-                        log.warning(
-                            "processing failed, retrying",
-                            extra={"topic": topic, "attempt": attempt, "error": repr(error)},
-                        )
-                        await asyncio.sleep(owner.policy.delay(attempt))
-                        continue
-                    if is_transient(error):
-                        log.error(
-                            "infrastructure unavailable, message left for redelivery",
-                            extra={"topic": topic, "attempts": attempt, "error": repr(error)},
-                        )
-                        await asyncio.sleep(owner.policy.backoff_max_seconds)
-                        raise
-                    await owner.dead_letter(record, error, attempt)
-                    return None
-        finally:
-            metrics.processing.labels(topic).observe(time.perf_counter() - started)
-            current_run_id.reset(run_token)
-            current_event_id.reset(event_token)
+        return await self.owner.process(record, lambda: call_next(msg))
 
 
 def _observe_lag(metrics: ServiceMetrics, record: Any) -> None:
