@@ -5,21 +5,50 @@ database transaction, together with the events the handler wants published. Thos
 are published only after the commit. A redelivered event (the broker's at-least-once
 promise, or a crash between commit and publish) is answered by re-publishing the
 recorded outputs, whose event ids are the same, so nothing downstream changes either.
+
+`EventProcessor.consume_batch` does the same for a batch of Kafka records in one
+transaction, which is what makes a busy stage fast: records that are not valid events
+are dead-lettered first, and if the batch as a whole fails for any reason other than
+an outage, its events are processed again one by one under the usual retry and
+dead-letter policy, so one bad message never holds the others back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
+import pydantic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db.idempotency import claim, record_outputs, recorded_outputs
+from shared.db.idempotency import (
+    claim,
+    claim_many,
+    record_outputs,
+    record_outputs_many,
+    recorded_outputs,
+    recorded_outputs_many,
+)
 from shared.events import EVENT_TYPES, Event
-from shared.messaging import Messaging
+from shared.messaging import Messaging, is_transient
+
+log = logging.getLogger("reos.processing")
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, E], Awaitable[list[Event]]]
+BatchHandler = Callable[[AsyncSession, list[E]], Awaitable[dict[uuid.UUID, list[Event]]]]
+
+
+def _recorded(outputs: Sequence[Event]) -> list[dict[str, Any]]:
+    return [{"topic": out.TOPIC, "event": out.model_dump(mode="json")} for out in outputs]
+
+
+def _replayed(items: list[dict[str, Any]]) -> list[Event]:
+    return [EVENT_TYPES[item["topic"]].model_validate(item["event"]) for item in items]
 
 
 class EventProcessor:
@@ -27,22 +56,91 @@ class EventProcessor:
         self.service = service
         self.sessions = sessions
         self.messaging = messaging
+        metrics = messaging.metrics
+        self.batch_size = metrics.histogram(
+            "batch_size_messages",
+            "Events processed in one transaction",
+            ["topic"],
+            buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
+        )
+        self.batch_duration = metrics.histogram(
+            "batch_duration_seconds", "Time to process one batch of events", ["topic"]
+        )
 
     async def once(self, event: E, handle: Handler[E]) -> list[Event]:
         async with self.sessions() as session, session.begin():
             if await claim(session, self.service, event.event_id, event.TOPIC):
                 outputs = await handle(session, event)
-                await record_outputs(
-                    session,
-                    self.service,
-                    event.event_id,
-                    [{"topic": out.TOPIC, "event": out.model_dump(mode="json")} for out in outputs],
-                )
+                await record_outputs(session, self.service, event.event_id, _recorded(outputs))
             else:
                 self.messaging.metrics.redelivered.labels(event.TOPIC).inc()
-                outputs = [
-                    EVENT_TYPES[item["topic"]].model_validate(item["event"])
-                    for item in await recorded_outputs(session, self.service, event.event_id)
-                ]
+                outputs = _replayed(await recorded_outputs(session, self.service, event.event_id))
         await self.messaging.publish_many(outputs)
         return outputs
+
+    async def many(self, events: Sequence[E], handle_batch: BatchHandler[E]) -> list[Event]:
+        """Process `events` in one transaction; those processed before are answered from
+        the record. Returns what was published."""
+        unique = list({event.event_id: event for event in events}.values())
+        async with self.sessions() as session, session.begin():
+            claimed = await claim_many(
+                session, self.service, [(event.event_id, event.TOPIC) for event in unique]
+            )
+            fresh = [event for event in unique if event.event_id in claimed]
+            outputs = await handle_batch(session, fresh) if fresh else {}
+            await record_outputs_many(
+                session, self.service, {eid: _recorded(outs) for eid, outs in outputs.items()}
+            )
+            seen = [event.event_id for event in unique if event.event_id not in claimed]
+            replayed = await recorded_outputs_many(session, self.service, seen)
+        if duplicates := len(events) - len(fresh):
+            self.messaging.metrics.redelivered.labels(unique[0].TOPIC).inc(duplicates)
+        published = [out for outs in outputs.values() for out in outs]
+        published += [out for items in replayed.values() for out in _replayed(items)]
+        await self.messaging.publish_many(published)
+        return published
+
+    async def consume_batch(
+        self,
+        records: Sequence[Any],
+        event_type: type[E],
+        handle_batch: BatchHandler[E],
+        handle_one: Handler[E],
+    ) -> None:
+        """Validate, then process a batch of Kafka records (see the module doc)."""
+        dead_letters, metrics = self.messaging.dead_letters, self.messaging.metrics
+        valid: list[tuple[Any, E]] = []
+        for record in records:
+            try:
+                valid.append((record, event_type.model_validate_json(record.value)))
+            except pydantic.ValidationError as error:
+                metrics.consumed.labels(record.topic).inc()
+                metrics.failed.labels(record.topic, type(error).__name__).inc()
+                await dead_letters.dead_letter(record, error, 1)
+        if not valid:
+            return
+        topic = valid[0][0].topic
+        started = time.perf_counter()
+        try:
+            await self.many([event for _, event in valid], handle_batch)
+        except Exception as error:
+            if is_transient(error):
+                log.error(
+                    "infrastructure unavailable, batch left for redelivery",
+                    extra={"topic": topic, "size": len(valid), "error": repr(error)},
+                )
+                await asyncio.sleep(dead_letters.policy.backoff_max_seconds)
+                raise
+            log.warning(
+                "batch failed, processing its events one by one",
+                extra={"topic": topic, "size": len(valid), "error": repr(error)},
+            )
+            for record, event in valid:
+                await dead_letters.process(
+                    record,
+                    lambda event=event: self.once(event, handle_one),  # type: ignore[misc]
+                )
+            return
+        metrics.consumed.labels(topic).inc(len(valid))
+        self.batch_size.labels(topic).observe(len(valid))
+        self.batch_duration.labels(topic).observe(time.perf_counter() - started)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from faststream.asgi import AsgiFastStream
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.specification import AsyncAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -16,9 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from shared.db.session import create_engine, create_sessionmaker
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics, configure_logging
-from shared.processing import EventProcessor
+from shared.processing import BatchHandler, E, EventProcessor, Handler
 from shared.service import HealthChecks, observability_routes
 from shared.settings import Settings
+
+
+async def _undecoded(message: StreamMessage[Any]) -> Any:
+    """Leave the bodies as bytes: each record is validated on its own, so that one bad
+    record is dead-lettered without failing its batch."""
+    return message.body
 
 
 @dataclass
@@ -60,6 +68,34 @@ class ServiceRuntime:
     async def ping_kafka(self) -> None:
         if not await self.messaging.broker.ping(timeout=2.0):
             raise ConnectionError(f"no answer from {self.settings.kafka_bootstrap_servers}")
+
+    def batch_subscriber(
+        self,
+        topic: str,
+        event_type: type[E],
+        handle_batch: BatchHandler[E],
+        handle_one: Handler[E],
+        *,
+        max_records: int = 500,
+        batch_timeout_ms: int = 50,
+    ) -> None:
+        """Consume `topic` in batches of up to `max_records`, each in one transaction
+        (`EventProcessor.consume_batch`); the offsets are committed after each batch."""
+
+        @self.messaging.subscriber(
+            topic,
+            batch=True,
+            max_records=max_records,
+            batch_timeout_ms=batch_timeout_ms,
+            max_workers=1,
+            decoder=_undecoded,
+            title=f"{topic}:{event_type.__name__}",
+            description=(event_type.__doc__ or "").strip() or None,
+        )
+        async def consume(bodies: list[bytes], message: KafkaMessage) -> None:
+            await self.processor.consume_batch(
+                message.raw_message, event_type, handle_batch, handle_one
+            )
 
     def asgi_app(
         self,

@@ -28,9 +28,9 @@ def build(settings: Settings) -> AsgiFastStream:
         sessions=runtime.sessions,
     )
 
-    @runtime.messaging.subscriber(topics.PROSPECT_NEW)
-    async def on_prospect_new(event: ProspectNew) -> None:
-        await runtime.processor.once(event, enricher.on_prospect)
+    runtime.batch_subscriber(
+        topics.PROSPECT_NEW, ProspectNew, enricher.on_prospects, enricher.on_prospect
+    )
 
     @runtime.messaging.subscriber(topics.ENRICHMENT_REQUESTED)
     async def on_enrichment_requested(event: EnrichmentRequested) -> None:

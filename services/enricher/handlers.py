@@ -1,15 +1,24 @@
-"""What the enricher does with each event: short handlers over the pure logic."""
+"""What the enricher does with each event: short handlers over the pure logic.
+
+One core, `_enrich_all`, serves a single event and a batch alike: it archives the raw
+prospects, enriches them, and writes properties, quality measures and job rows with one
+statement per table.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.enricher import store
-from services.enricher.enrich import UnusableListing, enrich_listing
+from services.enricher.enrich import EnrichedProperty, UnusableListing, enrich_listing
 from services.enricher.quality import measure
 from services.enricher.reference import ReferenceData
 from shared.events import (
@@ -23,6 +32,18 @@ from shared.events import (
 from shared.messaging import PoisonMessage
 from shared.observability import ServiceMetrics
 from shared.storage import ObjectStore
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One prospect to enrich, with the event that asked for it."""
+
+    event: Event
+    prospect_id: int
+    source: str
+    source_id: str
+    payload: dict[str, Any]
+    dag_id: str
 
 
 @dataclass
@@ -41,109 +62,153 @@ class Enricher:
         )
 
     async def on_prospect(self, session: AsyncSession, event: ProspectNew) -> list[Event]:
-        return await self._enrich(
-            session,
-            event,
-            event.prospect_id,
-            event.source,
-            event.source_id,
-            event.payload,
-            dag_id="scrape_listings",
-        )
+        return await self._enrich_one(session, self._listing(event))
+
+    async def on_prospects(
+        self, session: AsyncSession, events: list[ProspectNew]
+    ) -> dict[uuid.UUID, list[Event]]:
+        return await self._enrich_all(session, [self._listing(event) for event in events])
 
     async def on_request(self, session: AsyncSession, event: EnrichmentRequested) -> list[Event]:
         prospect = await store.load_prospect(session, event.prospect_id)
         if prospect is None:
             raise PoisonMessage(f"prospect {event.prospect_id} does not exist")
-        return await self._enrich(
-            session,
+        listing = Listing(
             event,
             prospect["id"],
             prospect["source"],
             prospect["source_id"],
             prospect["payload"],
-            dag_id=store.PIPELINE_ID,
+            store.PIPELINE_ID,
+        )
+        return await self._enrich_one(session, listing)
+
+    @staticmethod
+    def _listing(event: ProspectNew) -> Listing:
+        return Listing(
+            event,
+            event.prospect_id,
+            event.source,
+            event.source_id,
+            event.payload,
+            "scrape_listings",
         )
 
-    async def _enrich(
-        self,
-        session: AsyncSession,
-        event: Event,
-        prospect_id: int,
-        source: str,
-        source_id: str,
-        payload: dict[str, Any],
-        *,
-        dag_id: str,
-    ) -> list[Event]:
-        started_at = datetime.now(UTC)
-        await self.archive.aput(
-            f"raw/prospects/{source}/{source_id}/{event.event_id}.json",
-            event.model_dump_json().encode(),
-            "application/json",
-        )
+    async def _enrich_one(self, session: AsyncSession, listing: Listing) -> list[Event]:
         try:
-            enriched = enrich_listing(payload, source, self.reference)
+            outputs = await self._enrich_all(session, [listing])
         except UnusableListing as error:
-            self.rejected.labels(type(error).__name__).inc()
-            await self._record_rejection(
-                source_event_id=event.event_id,
-                run_id=event.run_id,
-                dag_id=dag_id,
-                prospect_id=prospect_id,
-                started_at=started_at,
-                error=str(error),
-            )
+            await self._record_rejection(listing, str(error))
             raise PoisonMessage(
-                f"prospect {prospect_id} ({source}:{source_id}): {error}"
+                f"prospect {listing.prospect_id} ({listing.source}:{listing.source_id}): {error}"
             ) from error
-        property_id = await store.upsert_property(session, enriched, prospect_id, event.run_id)
-        await store.record_quality(session, property_id, measure(enriched.columns), event.run_id)
-        await store.record_job(
-            session,
-            source_event_id=event.event_id,
-            run_id=event.run_id,
-            dag_id=dag_id,
-            property_id=property_id,
-            prospect_id=prospect_id,
-            status="success",
-            started_at=started_at,
-            data_sources_used=[item["name"] for item in enriched.enrichment_sources],
-            fields_enriched=enriched.fields_enriched,
-        )
-        self.enriched.labels(source).inc()
-        return [
-            PropertyEnriched(
-                event_id=derived_event_id("enricher", event.event_id),
-                run_id=event.run_id,
-                property_id=property_id,
-                prospect_id=prospect_id,
-                property_key=enriched.property_key,
-                facts=PropertyFacts(**enriched.columns),
-                enrichment=enriched.enrichment_data,
-            )
-        ]
+        return outputs[listing.event.event_id]
 
-    async def _record_rejection(
-        self,
-        *,
-        source_event_id: Any,
-        run_id: str | None,
-        dag_id: str,
-        prospect_id: int,
-        started_at: datetime,
-        error: str,
-    ) -> None:
+    async def _enrich_all(
+        self, session: AsyncSession, listings: list[Listing]
+    ) -> dict[uuid.UUID, list[Event]]:
+        """Raises `UnusableListing` for the first listing that cannot become a property."""
+        started_at = datetime.now(UTC)
+        await self._archive(listings)
+        enriched: list[tuple[Listing, EnrichedProperty]] = []
+        for listing in listings:
+            try:
+                enriched.append(
+                    (listing, enrich_listing(listing.payload, listing.source, self.reference))
+                )
+            except UnusableListing:
+                self.rejected.labels("unusable_listing").inc()
+                raise
+        ids = await store.upsert_properties(
+            session,
+            [
+                {
+                    **result.columns,
+                    "property_key": result.property_key,
+                    "prospect_id": listing.prospect_id,
+                    "enrichment_data": result.enrichment_data,
+                    "enrichment_sources": result.enrichment_sources,
+                    "dag_run_id": listing.event.run_id,
+                }
+                for listing, result in enriched
+            ],
+        )
+        await store.record_quality(
+            session,
+            [
+                {
+                    "metric_type": m.metric_type,
+                    "metric_name": m.metric_name,
+                    "value": m.value,
+                    "threshold": m.threshold,
+                    "is_passing": m.is_passing,
+                    "entity_type": "property",
+                    "entity_id": str(ids[result.property_key]),
+                    "details": m.details,
+                    "dag_run_id": listing.event.run_id,
+                }
+                for listing, result in enriched
+                for m in measure(result.columns)
+            ],
+        )
+        await store.record_jobs(
+            session,
+            [
+                {
+                    **self._job(listing, started_at, "success"),
+                    "property_id": ids[result.property_key],
+                    "data_sources_used": [item["name"] for item in result.enrichment_sources],
+                    "fields_enriched": result.fields_enriched,
+                }
+                for listing, result in enriched
+            ],
+        )
+        for listing, _ in enriched:
+            self.enriched.labels(listing.source).inc()
+        return {
+            listing.event.event_id: [
+                PropertyEnriched(
+                    event_id=derived_event_id("enricher", listing.event.event_id),
+                    run_id=listing.event.run_id,
+                    property_id=ids[result.property_key],
+                    prospect_id=listing.prospect_id,
+                    property_key=result.property_key,
+                    facts=PropertyFacts(**result.columns),
+                    enrichment=result.enrichment_data,
+                )
+            ]
+            for listing, result in enriched
+        }
+
+    @staticmethod
+    def _job(listing: Listing, started_at: datetime, status: str) -> dict[str, Any]:
+        return {
+            "dag_id": listing.dag_id,
+            "dag_run_id": listing.event.run_id,
+            "prospect_id": listing.prospect_id,
+            "status": status,
+            "source_event_id": listing.event.event_id,
+            "started_at": started_at,
+            "completed_at": func.greatest(func.now(), started_at),
+        }
+
+    async def _archive(self, listings: list[Listing]) -> None:
+        """The raw events, as received, in one JSON-lines object per batch: written before
+        anything else, keyed by the events it holds, so a redelivered batch rewrites it."""
+        lines = [listing.event.model_dump_json() for listing in listings]
+        digest = hashlib.sha256(
+            json.dumps(sorted(str(listing.event.event_id) for listing in listings)).encode()
+        ).hexdigest()
+        day = datetime.now(UTC).strftime("%Y/%m/%d")
+        await self.archive.aput(
+            f"raw/prospects/{day}/{digest}.jsonl",
+            ("\n".join(lines) + "\n").encode(),
+            "application/x-ndjson",
+        )
+
+    async def _record_rejection(self, listing: Listing, error: str) -> None:
         """Keep the failed job row although the event's own transaction rolls back."""
         async with self.sessions() as session, session.begin():
-            await store.record_job(
-                session,
-                source_event_id=source_event_id,
-                run_id=run_id,
-                dag_id=dag_id,
-                property_id=None,
-                prospect_id=prospect_id,
-                status="failed",
-                started_at=started_at,
-                error_log=error,
+            await store.record_jobs(
+                session, [{**self._job(listing, datetime.now(UTC), "failed"), "error_log": error}]
             )

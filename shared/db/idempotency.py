@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,3 +47,50 @@ async def recorded_outputs(
         )
     )
     return list(row.scalar_one())
+
+
+async def claim_many(
+    session: AsyncSession, service: str, events: list[tuple[uuid.UUID, str]]
+) -> set[uuid.UUID]:
+    """Claim many `(event_id, topic)` at once; returns the ids this transaction claimed."""
+    if not events:
+        return set()
+    result = await session.execute(
+        insert(processed_events)
+        .values([{"service": service, "event_id": eid, "topic": topic} for eid, topic in events])
+        .on_conflict_do_nothing()
+        .returning(processed_events.c.event_id)
+    )
+    return set(result.scalars())
+
+
+async def record_outputs_many(
+    session: AsyncSession, service: str, outputs: dict[uuid.UUID, list[dict[str, Any]]]
+) -> None:
+    if not outputs:
+        return
+    await session.execute(
+        update(processed_events)
+        .where(
+            processed_events.c.service == bindparam("b_service"),
+            processed_events.c.event_id == bindparam("b_event_id"),
+        )
+        .values(outputs=bindparam("b_outputs")),
+        [
+            {"b_service": service, "b_event_id": eid, "b_outputs": items}
+            for eid, items in outputs.items()
+        ],
+    )
+
+
+async def recorded_outputs_many(
+    session: AsyncSession, service: str, event_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    if not event_ids:
+        return {}
+    rows = await session.execute(
+        select(processed_events.c.event_id, processed_events.c.outputs).where(
+            processed_events.c.service == service, processed_events.c.event_id.in_(event_ids)
+        )
+    )
+    return {eid: list(outputs) for eid, outputs in rows}

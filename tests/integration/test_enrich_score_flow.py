@@ -234,3 +234,32 @@ def test_log_lines_are_json_with_run_and_event_ids(enricher_and_scorer) -> None:
     assert all(
         {"ts", "level", "service", "message", "run_id", "event_id"} <= set(e) for e in entries
     )
+
+
+async def test_one_unusable_listing_in_a_batch_holds_none_of_the_others_back(
+    enricher_and_scorer, sessions, raw_producer, topic_reader
+) -> None:
+    reader = await topic_reader(topics.dlq(topics.PROSPECT_NEW))
+    run_id = unique_run_id()
+    good = [await new_prospect(sessions, run_id) for _ in range(10)]
+    source_id = uuid.uuid4().hex
+    prospect_id = await insert_prospect(sessions, "itest", source_id, {"price": 1})
+    bad = ProspectNew(
+        run_id=run_id,
+        prospect_id=prospect_id,
+        source="itest",
+        source_id=source_id,
+        payload={"price": 1},
+    )
+    await asyncio.gather(*(publish(raw_producer, event) for event in [*good[:5], bad, *good[5:]]))
+
+    scores = await wait_for_rows(
+        sessions, sa.select(property_scores).where(property_scores.c.dag_run_id == run_id), 10
+    )
+    assert len(scores) == 10
+    dead = [r for r in await reader.read(1) if source_id.encode() in r.value]
+    assert dict(dead[0].headers)[HEADER_ERROR_TYPE] == b"PoisonMessage"
+    jobs = await wait_for_rows(
+        sessions, sa.select(enrichment_jobs).where(enrichment_jobs.c.dag_run_id == run_id), 11
+    )
+    assert sorted(job["status"] for job in jobs) == ["failed"] + ["success"] * 10
