@@ -24,9 +24,9 @@ def build(settings: Settings) -> AsgiFastStream:
         async with runtime.sessions() as session, session.begin():
             await store.register_model(session)
 
-    @runtime.messaging.subscriber(topics.PROPERTY_ENRICHED)
-    async def on_property_enriched(event: PropertyEnriched) -> None:
-        await runtime.processor.once(event, scorer.on_enriched)
+    runtime.batch_subscriber(
+        topics.PROPERTY_ENRICHED, PropertyEnriched, scorer.on_enriched_batch, scorer.on_enriched
+    )
 
     @runtime.messaging.subscriber(topics.SCORING_REQUESTED)
     async def on_scoring_requested(event: ScoringRequested) -> None:

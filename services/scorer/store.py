@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,38 +13,54 @@ from services.scorer.transparent import ASSUMPTIONS, KEY_FACTS, MODEL_NAME, MODE
 from shared.db.tables import model_registry, properties, property_scores
 
 
-async def save_score(
-    session: AsyncSession, property_id: int, result: Score, run_id: str | None
-) -> int:
-    """The id of the score row for these inputs, writing it if it is new."""
-    inserted = await session.execute(
+async def save_scores(
+    session: AsyncSession, scores: list[tuple[int, Score, str | None]]
+) -> list[int]:
+    """The id of the score row of each `(property_id, score, run_id)`, writing the new ones.
+
+    A score is identified by its property, model version and input hash: the same inputs
+    scored again (a redelivery, a re-score without changes) find the row already there.
+    """
+
+    def identity(property_id: int, result: Score) -> tuple[int, str, str]:
+        return property_id, result.model_version, result.input_hash
+
+    rows = {
+        identity(property_id, result): {
+            "property_id": property_id,
+            "dag_run_id": run_id,
+            "overall_score": result.overall_score,
+            "investment_score": result.investment_score,
+            "risk_score": result.risk_score,
+            "roi_estimate": result.roi_estimate,
+            "score_components": result.components,
+            "model_version": result.model_version,
+            "features_used": result.features_used,
+            "input_hash": result.input_hash,
+        }
+        for property_id, result, run_id in scores
+    }
+    await session.execute(
         insert(property_scores)
-        .values(
-            property_id=property_id,
-            dag_run_id=run_id,
-            overall_score=result.overall_score,
-            investment_score=result.investment_score,
-            risk_score=result.risk_score,
-            roi_estimate=result.roi_estimate,
-            score_components=result.components,
-            model_version=result.model_version,
-            features_used=result.features_used,
-            input_hash=result.input_hash,
-        )
+        .values(list(rows.values()))
         .on_conflict_do_nothing(index_elements=["property_id", "model_version", "input_hash"])
-        .returning(property_scores.c.id)
     )
-    score_id = inserted.scalar_one_or_none()
-    if score_id is None:
-        existing = await session.execute(
-            select(property_scores.c.id).where(
-                property_scores.c.property_id == property_id,
-                property_scores.c.model_version == result.model_version,
-                property_scores.c.input_hash == result.input_hash,
-            )
+    found = await session.execute(
+        select(
+            property_scores.c.property_id,
+            property_scores.c.model_version,
+            property_scores.c.input_hash,
+            property_scores.c.id,
+        ).where(
+            tuple_(
+                property_scores.c.property_id,
+                property_scores.c.model_version,
+                property_scores.c.input_hash,
+            ).in_(list(rows))
         )
-        score_id = existing.scalar_one()
-    return int(score_id)
+    )
+    ids = {(pid, version, digest): int(score_id) for pid, version, digest, score_id in found}
+    return [ids[identity(property_id, result)] for property_id, result, _ in scores]
 
 
 async def load_property(session: AsyncSession, property_id: int) -> dict[str, Any] | None:
