@@ -3,7 +3,7 @@
 `pipeline_runs` records only that a run was requested (and whether the request could be
 published). What happened since is read from the stages' own tables, each row tagged
 with the run id: scrape = `scraping_jobs`, enrich = `enrichment_jobs`, score =
-`property_scores`, docgen = `docgen_jobs`. A stage is one task of the run.
+`scoring_jobs`, docgen = `docgen_jobs`. A stage is one task of the run.
 
 Task state, for the stages of the pipeline in order:
 - a stage with rows is `running` while any of its jobs is queued or running, else

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer import store
@@ -70,6 +72,7 @@ class Scorer:
         items: list[tuple[Event, int, int | None, dict[str, Any], dict[str, Any]]],
     ) -> dict[uuid.UUID, list[Event]]:
         """Score each `(event, property_id, prospect_id, facts, enrichment)`, one write."""
+        started_at = datetime.now(UTC)
         results = []
         for _, _, _, facts, enrichment in items:
             started = time.perf_counter()
@@ -81,6 +84,24 @@ class Scorer:
             [
                 (item[1], result, item[0].run_id)
                 for item, result in zip(items, results, strict=True)
+            ],
+        )
+        await store.record_jobs(
+            session,
+            [
+                {
+                    "dag_run_id": event.run_id,
+                    "property_id": property_id,
+                    "score_id": score_id,
+                    "model_version": result.model_version,
+                    "status": "success",
+                    "source_event_id": event.event_id,
+                    "started_at": started_at,
+                    "completed_at": func.greatest(func.now(), started_at),
+                }
+                for (event, property_id, _, _, _), result, score_id in zip(
+                    items, results, score_ids, strict=True
+                )
             ],
         )
         outputs: dict[uuid.UUID, list[Event]] = {}

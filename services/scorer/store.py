@@ -1,4 +1,4 @@
-"""The scorer's tables: property_scores and the model registry."""
+"""The scorer's tables: property_scores, scoring_jobs and the model registry."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer.transparent import ASSUMPTIONS, KEY_FACTS, MODEL_NAME, MODEL_VERSION, Score
-from shared.db.tables import model_registry, properties, property_scores
+from shared.db.tables import model_registry, properties, property_scores, scoring_jobs
+
+PIPELINE_ID = "score_master"
 
 
 async def save_scores(
@@ -61,6 +63,15 @@ async def save_scores(
     )
     ids = {(pid, version, digest): int(score_id) for pid, version, digest, score_id in found}
     return [ids[identity(property_id, result)] for property_id, result, _ in scores]
+
+
+async def record_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One job row per consumed event; a redelivered event's row is already there."""
+    await session.execute(
+        insert(scoring_jobs)
+        .values([{"dag_id": PIPELINE_ID, **row} for row in rows])
+        .on_conflict_do_nothing(index_elements=["source_event_id"])
+    )
 
 
 async def load_property(session: AsyncSession, property_id: int) -> dict[str, Any] | None:

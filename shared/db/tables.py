@@ -249,6 +249,36 @@ property_scores = sa.Table(
     info={"owner": "scorer"},
 )
 
+scoring_jobs = sa.Table(
+    "scoring_jobs",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("dag_id", sa.String(64), nullable=False),
+    sa.Column("dag_run_id", sa.String(128)),
+    sa.Column(
+        "property_id", sa.BigInteger, sa.ForeignKey("properties.id", ondelete="SET NULL")
+    ),
+    sa.Column(
+        "score_id", sa.BigInteger, sa.ForeignKey("property_scores.id", ondelete="SET NULL")
+    ),
+    sa.Column("model_version", sa.String(64)),
+    *_status("scoring_jobs", JOB_STATUSES, "queued"),
+    sa.Column("error_log", sa.Text),
+    sa.Column("source_event_id", UUID(as_uuid=True), nullable=False, unique=True),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+    _created_at(),
+    _updated_at(),
+    sa.CheckConstraint(
+        "completed_at IS NULL OR started_at IS NULL OR completed_at >= started_at",
+        name="scoring_jobs_times",
+    ),
+    sa.Index(None, "status"),
+    sa.Index(None, "dag_run_id"),
+    sa.Index(None, "created_at"),
+    info={"owner": "scorer"},
+)
+
 # --- docgen ------------------------------------------------------------------
 
 documents = sa.Table(

@@ -18,6 +18,7 @@ from shared.db.tables import (
     properties,
     property_scores,
     prospect_queue,
+    scoring_jobs,
     scraping_jobs,
 )
 from shared.settings import Settings
@@ -115,6 +116,10 @@ async def test_a_scrape_run_reaches_every_stage_exactly_once(platform, sessions)
             == LISTINGS
         )
         assert await count(sessions, property_scores, run_id) == LISTINGS
+        assert (
+            await count(sessions, scoring_jobs, run_id, scoring_jobs.c.status == "success")
+            == LISTINGS
+        )
         assert await count(sessions, docgen_jobs, run_id) == LISTINGS
         assert await count(sessions, documents, run_id) == LISTINGS
 
@@ -147,6 +152,16 @@ async def test_a_scrape_run_reaches_every_stage_exactly_once(platform, sessions)
                 .first()
             )
         assert set(statuses) == {"scored"}
+
+        tasks = (
+            await client.get(f"/api/pipelines/dags/scrape_listings/runs/{run_id}/tasks")
+        ).json()["task_instances"]
+        assert [(t["task_id"], t["state"], t["items_success"]) for t in tasks] == [
+            ("scrape", "success", LISTINGS),
+            ("enrich", "success", LISTINGS),
+            ("score", "success", LISTINGS),
+            ("docgen", "success", LISTINGS),
+        ]
 
         for property_id, overall in scored:
             history = (await client.get(f"/api/scoring/properties/{property_id}/scores")).json()

@@ -263,3 +263,37 @@ async def test_one_unusable_listing_in_a_batch_holds_none_of_the_others_back(
         sessions, sa.select(enrichment_jobs).where(enrichment_jobs.c.dag_run_id == run_id), 11
     )
     assert sorted(job["status"] for job in jobs) == ["failed"] + ["success"] * 10
+
+
+async def test_rescoring_unchanged_inputs_records_a_job_and_reuses_the_score(
+    enricher_and_scorer, sessions, raw_producer
+) -> None:
+    from shared.db.tables import scoring_jobs
+    from shared.events import ScoringRequested
+
+    first_run = unique_run_id()
+    await publish(raw_producer, await new_prospect(sessions, first_run))
+    (score,) = await wait_for_rows(
+        sessions, sa.select(property_scores).where(property_scores.c.dag_run_id == first_run), 1
+    )
+    rescore_run = unique_run_id("rescore")
+    await publish(
+        raw_producer, ScoringRequested(run_id=rescore_run, property_id=score["property_id"])
+    )
+    (job,) = await wait_for_rows(
+        sessions, sa.select(scoring_jobs).where(scoring_jobs.c.dag_run_id == rescore_run), 1
+    )
+    assert (job["status"], job["score_id"], job["dag_id"]) == (
+        "success",
+        score["id"],
+        "score_master",
+    )
+    async with sessions() as session:
+        scores = (
+            await session.execute(
+                sa.select(sa.func.count()).where(
+                    property_scores.c.property_id == score["property_id"]
+                )
+            )
+        ).scalar_one()
+    assert scores == 1

@@ -19,7 +19,7 @@ from shared.db.tables import (
     enrichment_jobs,
     pipeline_runs,
     properties,
-    property_scores,
+    scoring_jobs,
     scraping_jobs,
 )
 from shared.messaging import HEADER_RUN_ID
@@ -270,15 +270,14 @@ async def insert_run_rows(engine: Any, run_id: str, started: datetime) -> int:
             .returning(properties.c.id)
         )
         await connection.execute(
-            sa.insert(property_scores).values(
-                property_id=property_id,
+            sa.insert(scoring_jobs).values(
+                dag_id="score_master",
                 dag_run_id=run_id,
-                overall_score=50.0,
-                investment_score=50.0,
-                risk_score=50.0,
-                model_version="gateway-test",
-                input_hash=run_id,
-                created_at=started + timedelta(seconds=30),
+                property_id=property_id,
+                status="success",
+                source_event_id=uuid.uuid4(),
+                started_at=started + timedelta(seconds=30),
+                completed_at=started + timedelta(seconds=30),
             )
         )
     return property_id
@@ -286,7 +285,7 @@ async def insert_run_rows(engine: Any, run_id: str, started: datetime) -> int:
 
 async def delete_run_rows(engine: Any, run_id: str) -> None:
     async with engine.begin() as connection:
-        for table in (docgen_jobs, enrichment_jobs, scraping_jobs, pipeline_runs):
+        for table in (docgen_jobs, scoring_jobs, enrichment_jobs, scraping_jobs, pipeline_runs):
             await connection.execute(sa.delete(table).where(table.c.dag_run_id == run_id))
         await connection.execute(
             sa.delete(properties).where(properties.c.property_key == f"gateway-test|{run_id}")

@@ -18,6 +18,7 @@ from shared.db.tables import (
     properties,
     property_scores,
     prospect_queue,
+    scoring_jobs,
     scraping_jobs,
 )
 
@@ -141,7 +142,7 @@ async def performance(connection: AsyncConnection) -> Row:
         *_job_performance(scraping_jobs, "scraping"),
         *_job_performance(enrichment_jobs, "enrichment"),
         *_job_performance(docgen_jobs, "docgen"),
-        _count(property_scores).label("scoring_finished"),
+        *_job_performance(scoring_jobs, "scoring"),
         sa.select(sa.func.avg(runs.c.duration_seconds))
         .where(runs.c.status.in_(("success", "failed")))
         .scalar_subquery()

@@ -25,7 +25,7 @@ from shared.db.tables import (
     docgen_jobs,
     enrichment_jobs,
     pipeline_runs,
-    property_scores,
+    scoring_jobs,
     scraping_jobs,
 )
 
@@ -132,7 +132,7 @@ def _job_items(table: sa.Table) -> Items:
 
 
 def _stage_queries(run_ids: Sequence[str]) -> list[sa.Select]:
-    scrape, scores = scraping_jobs, property_scores
+    scrape = scraping_jobs
     return [
         _tally(
             scrape,
@@ -152,13 +152,7 @@ def _stage_queries(run_ids: Sequence[str]) -> list[sa.Select]:
             _job_items(enrichment_jobs),
             _job_span(enrichment_jobs),
         ),
-        _tally(
-            scores,
-            "score",
-            run_ids,
-            (sa.func.count(), sa.func.count(), sa.literal(0)),
-            (scores.c.created_at, scores.c.created_at),
-        ),
+        _tally(scoring_jobs, "score", run_ids, _job_items(scoring_jobs), _job_span(scoring_jobs)),
         _tally(docgen_jobs, "docgen", run_ids, _job_items(docgen_jobs), _job_span(docgen_jobs)),
     ]
 

@@ -84,11 +84,11 @@ def _error_rate(total: int, failed: int) -> dict[str, Any]:
 
 
 def performance(row: Mapping[str, Any], timestamp: str) -> dict[str, Any]:
-    """Scoring failures are dead-lettered rather than stored, so scoring counts only scores."""
     return {
         "average_durations": {
             "scraping_seconds": rounded(row.get("scraping_seconds")),
             "enrichment_seconds": rounded(row.get("enrichment_seconds")),
+            "scoring_seconds": rounded(row.get("scoring_seconds")),
             "docgen_seconds": rounded(row.get("docgen_seconds")),
             "pipeline_seconds": rounded(row.get("pipeline_seconds")),
         },

@@ -236,6 +236,7 @@ def test_performance_reports_every_stage_with_zeros_when_nothing_ran() -> None:
     assert shaped["average_durations"] == {
         "scraping_seconds": 0.0,
         "enrichment_seconds": 0.0,
+        "scoring_seconds": 0.0,
         "docgen_seconds": 0.0,
         "pipeline_seconds": 0.0,
     }
