@@ -1,19 +1,17 @@
 """Render the Helm chart and read YAML (docker-compose.yml, rendered manifests) in tests.
 
-The project has no YAML library among its dependencies, so helm parses the YAML: its
-`fromYaml` is the YAML 1.1 reader Kubernetes uses (anchors and merge keys included), and
-a throwaway chart turns every document into JSON. helm itself is built into .stack/bin by
-deploy/helm/check.sh on first use (needs Go and the Go module proxy).
+helm itself is built into .stack/bin by deploy/helm/check.sh on first use (needs Go and
+the Go module proxy).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from services.scraper.config import DemoSiteConfig, ScraperConfig
 from shared.settings import Settings
@@ -41,18 +39,6 @@ REQUIRED_SETTINGS = frozenset(
         "REOS_HTTP_PORT",
     }
 )
-
-_TO_JSON_CHART = "apiVersion: v2\nname: yaml-to-json\nversion: 0.0.0\n"
-_TO_JSON_TEMPLATE = """\
-{{- $documents := list }}
-{{- range $text := regexSplit "(?m)^---[ \\t]*$" (.Files.Get "input.yaml") -1 }}
-{{- $document := fromYaml $text }}
-{{- if $document }}
-{{- $documents = append $documents $document }}
-{{- end }}
-{{- end }}
-{{ dict "documents" $documents | toJson }}
-"""
 
 
 def known_setting_names() -> set[str]:
@@ -84,19 +70,7 @@ def run_helm(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def yaml_documents(text: str) -> list[Any]:
     """The documents of a YAML stream as Python objects (empty documents left out)."""
-    with tempfile.TemporaryDirectory() as folder:
-        chart = Path(folder)
-        (chart / "Chart.yaml").write_text(_TO_JSON_CHART)
-        (chart / "input.yaml").write_text(text)
-        (chart / "templates").mkdir()
-        (chart / "templates" / "documents.yaml").write_text(_TO_JSON_TEMPLATE)
-        result = run_helm("template", "yaml-to-json", chart)
-    assert result.returncode == 0, result.stderr
-    line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
-    documents = json.loads(line)["documents"]
-    errors = [document["Error"] for document in documents if "Error" in document]
-    assert not errors, f"invalid YAML: {errors}"
-    return documents
+    return [document for document in yaml.safe_load_all(text) if document]
 
 
 def render_chart(*values: str) -> list[dict[str, Any]]:
