@@ -244,6 +244,7 @@ property_scores = sa.Table(
     sa.UniqueConstraint("property_id", "model_version", "input_hash"),
     sa.CheckConstraint("overall_score BETWEEN 0 AND 100", name="property_scores_overall_range"),
     sa.Index(None, "overall_score"),
+    sa.Index(None, "property_id", "id"),
     sa.Index(None, "created_at"),
     sa.Index(None, "dag_run_id"),
     info={"owner": "scorer"},

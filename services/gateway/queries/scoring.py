@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import (
@@ -48,12 +47,14 @@ TOP_PROPERTY_COLUMNS = (
 
 
 async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
-    """The latest score of each property (the highest id), best first, with the property."""
-    latest = (
-        sa.select(scores.c.id)
-        .ext(distinct_on(scores.c.property_id))
-        .order_by(scores.c.property_id, scores.c.id.desc())
-        .subquery()
+    """The latest score of each property (the highest id), best first, with the property.
+
+    Walks the scores best first and keeps those with no newer score of their property, so
+    it stops after `limit` rows instead of ranking every property.
+    """
+    newer = scores.alias("newer")
+    is_latest = ~sa.exists().where(
+        newer.c.property_id == scores.c.property_id, newer.c.id > scores.c.id
     )
     query = (
         sa.select(
@@ -67,8 +68,8 @@ async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
             scores.c.created_at,
             *TOP_PROPERTY_COLUMNS,
         )
-        .join(latest, latest.c.id == scores.c.id)
         .join(properties, properties.c.id == scores.c.property_id)
+        .where(is_latest)
         .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
         .limit(limit)
     )
