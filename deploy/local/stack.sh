@@ -592,16 +592,28 @@ cmd_reset() {
   say "reset: data of postgres, kafka and s3proxy under $STACK deleted (resolved jars kept)"
 }
 
+# Stop one part, keeping its data; `up` starts it again (the outage tests use both).
+cmd_stop() {
+  lock_stack
+  case $1 in
+    postgres) pg_down ;;
+    kafka)    kafka_down ;;
+    s3proxy)  s3proxy_down ;;
+    *)        usage ;;
+  esac
+}
+
 usage() {
-  echo "usage: $0 {up|down|status|reset}" >&2
+  echo "usage: $0 {up|down|status|reset|stop postgres|kafka|s3proxy}" >&2
   exit 2
 }
 
-[[ $# -eq 1 ]] || usage
+[[ $# -ge 1 ]] || usage
 case $1 in
-  up)     cmd_up ;;
-  down)   cmd_down ;;
-  status) cmd_status ;;
-  reset)  cmd_reset ;;
-  *)      usage ;;
+  up)      cmd_up ;;
+  down)    cmd_down ;;
+  status)  cmd_status ;;
+  reset)   cmd_reset ;;
+  stop)    [[ $# -eq 2 ]] || usage; cmd_stop "$2" ;;
+  *)       usage ;;
 esac
