@@ -256,12 +256,8 @@ scoring_jobs = sa.Table(
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
     sa.Column("dag_id", sa.String(64), nullable=False),
     sa.Column("dag_run_id", sa.String(128)),
-    sa.Column(
-        "property_id", sa.BigInteger, sa.ForeignKey("properties.id", ondelete="SET NULL")
-    ),
-    sa.Column(
-        "score_id", sa.BigInteger, sa.ForeignKey("property_scores.id", ondelete="SET NULL")
-    ),
+    sa.Column("property_id", sa.BigInteger, sa.ForeignKey("properties.id", ondelete="SET NULL")),
+    sa.Column("score_id", sa.BigInteger, sa.ForeignKey("property_scores.id", ondelete="SET NULL")),
     sa.Column("model_version", sa.String(64)),
     *_status("scoring_jobs", JOB_STATUSES, "queued"),
     sa.Column("error_log", sa.Text),
