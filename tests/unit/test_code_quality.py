@@ -22,3 +22,8 @@ def test_ruff_finds_no_lint_errors() -> None:
 def test_mypy_finds_no_type_errors_in_shared_and_logic_modules() -> None:
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_leaves_every_file_as_it_is() -> None:
+    result = run("ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
