@@ -49,21 +49,18 @@ def listings(data_dir: Path, count: int, run_token: str) -> list[dict[str, Any]]
         street = f"{100 + index} {STREETS[index % len(STREETS)]} {SUFFIXES[index % len(SUFFIXES)]}"
         out.append(
             {
-                "jsonld": {
-                    "@type": "SingleFamilyResidence",
-                    "address": {
-                        "streetAddress": f"{street} Unit {run_token}",
-                        "addressRegion": "WA",
-                        "postalCode": row["zipcode"],
-                    },
-                    "geo": {"latitude": float(row["lat"]), "longitude": float(row["long"])},
-                    "numberOfBedrooms": int(row["bedrooms"]),
-                    "numberOfBathroomsTotal": float(row["bathrooms"]),
-                    "floorSize": {"value": int(row["sqft_living"]), "unitCode": "FTK"},
-                    "lotSize": {"value": int(row["sqft_lot"]), "unitCode": "FTK"},
-                    "yearBuilt": int(row["yr_built"]),
-                    "offers": {"@type": "Offer", "price": float(row["price"])},
-                }
+                "address": f"{street} Unit {run_token}",
+                "state": "WA",
+                "zip_code": row["zipcode"],
+                "property_type": "single_family",
+                "latitude": float(row["lat"]),
+                "longitude": float(row["long"]),
+                "bedrooms": int(row["bedrooms"]),
+                "bathrooms": float(row["bathrooms"]),
+                "sqft": int(row["sqft_living"]),
+                "lot_size": float(row["sqft_lot"]),
+                "year_built": int(row["yr_built"]),
+                "price": float(row["price"]),
             }
         )
     return out

@@ -45,21 +45,18 @@ async def insert_prospect(sessions, source: str, source_id: str, payload: dict) 
 
 
 def listing(street: str, price: float = 500_000) -> dict:
+    """A payload as the scraper stores it: the parsed facts at the top."""
     return {
-        "jsonld": {
-            "@type": "SingleFamilyResidence",
-            "address": {
-                "streetAddress": street,
-                "addressLocality": "Seattle",
-                "addressRegion": "WA",
-                "postalCode": "98103",
-            },
-            "numberOfBedrooms": 3,
-            "numberOfBathroomsTotal": 2,
-            "floorSize": {"value": 1700, "unitCode": "FTK"},
-            "yearBuilt": 1978,
-            "offers": {"@type": "Offer", "price": price, "priceCurrency": "USD"},
-        }
+        "address": street,
+        "city": "Seattle",
+        "state": "WA",
+        "zip_code": "98103",
+        "property_type": "single_family",
+        "bedrooms": 3,
+        "bathrooms": 2.0,
+        "sqft": 1700,
+        "year_built": 1978,
+        "price": price,
     }
 
 

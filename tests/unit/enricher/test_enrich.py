@@ -8,25 +8,20 @@ from services.enricher.quality import measure
 from services.enricher.reference import ReferenceData
 from tests.conftest import DATA_DIR
 
-JSONLD_PAYLOAD = {
+SCRAPED_PAYLOAD = {
     "listing_id": "DM-000001",
-    "jsonld": {
-        "@context": "https://schema.org",
-        "@type": ["SingleFamilyResidence"],
-        "address": {
-            "@type": "PostalAddress",
-            "streetAddress": "1200 Maple Street",
-            "addressLocality": "Redmond",
-            "addressRegion": "WA",
-            "postalCode": "98052",
-        },
-        "numberOfBedrooms": 3,
-        "numberOfBathroomsTotal": 2.5,
-        "floorSize": {"@type": "QuantitativeValue", "value": 1980, "unitCode": "FTK"},
-        "lotSize": {"@type": "QuantitativeValue", "value": 0.25, "unitCode": "ACR"},
-        "yearBuilt": 1994,
-        "offers": {"@type": "Offer", "price": "625000", "priceCurrency": "USD"},
-    },
+    "address": "1200 Maple Street",
+    "city": "Redmond",
+    "state": "WA",
+    "zip_code": "98052",
+    "property_type": "single_family",
+    "bedrooms": 3,
+    "bathrooms": 2.5,
+    "sqft": 1980,
+    "lot_size": 10_890.0,
+    "year_built": 1994,
+    "price": 625_000.0,
+    "jsonld": [{"@type": "RealEstateListing"}],
 }
 
 
@@ -35,8 +30,8 @@ def reference() -> ReferenceData:
     return ReferenceData.load(DATA_DIR)
 
 
-def test_json_ld_listing_facts_are_read_with_units_converted() -> None:
-    facts = read_listing(JSONLD_PAYLOAD)
+def test_the_facts_the_scraper_parsed_are_read() -> None:
+    facts = read_listing(SCRAPED_PAYLOAD)
     assert (facts.street, facts.city, facts.state, facts.zip_code) == (
         "1200 Maple Street",
         "Redmond",
@@ -46,6 +41,9 @@ def test_json_ld_listing_facts_are_read_with_units_converted() -> None:
     assert facts.property_type == "single_family"
     assert (facts.bedrooms, facts.bathrooms, facts.sqft) == (3, 2.5, 1980)
     assert facts.lot_size == pytest.approx(0.25 * 43_560)
+    assert read_listing({**SCRAPED_PAYLOAD, "property_type": "Single-Family"}).property_type == (
+        "single_family"
+    )
     assert (facts.year_built, facts.price) == (1994, 625_000.0)
 
 
@@ -62,7 +60,7 @@ def test_flat_records_are_read_too() -> None:
 
 
 def test_enrichment_adds_zip_centroid_and_census_figures(reference: ReferenceData) -> None:
-    enriched = enrich_listing(JSONLD_PAYLOAD, "demo", reference)
+    enriched = enrich_listing(SCRAPED_PAYLOAD, "demo", reference)
     assert enriched.property_key == "1200 MAPLE ST||98052"
     location = enriched.enrichment_data["location"]
     assert location["precision"] == "zip_centroid"
@@ -77,7 +75,7 @@ def test_enrichment_adds_zip_centroid_and_census_figures(reference: ReferenceDat
 
 
 def test_without_reference_data_nothing_is_invented(tmp_path: Path) -> None:
-    enriched = enrich_listing(JSONLD_PAYLOAD, "demo", ReferenceData.load(tmp_path))
+    enriched = enrich_listing(SCRAPED_PAYLOAD, "demo", ReferenceData.load(tmp_path))
     assert "location" not in enriched.enrichment_data
     assert "demographics" not in enriched.enrichment_data
     assert enriched.columns["latitude"] is None
