@@ -25,14 +25,7 @@ from typing import Any, TypeVar
 import pydantic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db.idempotency import (
-    claim,
-    claim_many,
-    record_outputs,
-    record_outputs_many,
-    recorded_outputs,
-    recorded_outputs_many,
-)
+from shared.db.idempotency import claim, record_outputs, recorded_outputs
 from shared.events import EVENT_TYPES, Event
 from shared.messaging import Messaging, is_transient
 
@@ -68,31 +61,30 @@ class EventProcessor:
         )
 
     async def once(self, event: E, handle: Handler[E]) -> list[Event]:
-        async with self.sessions() as session, session.begin():
-            if await claim(session, self.service, event.event_id, event.TOPIC):
-                outputs = await handle(session, event)
-                await record_outputs(session, self.service, event.event_id, _recorded(outputs))
-            else:
-                self.messaging.metrics.redelivered.labels(event.TOPIC).inc()
-                outputs = _replayed(await recorded_outputs(session, self.service, event.event_id))
-        await self.messaging.publish_many(outputs)
-        return outputs
+        """Process one event (see the module doc); returns what was published."""
+
+        async def handle_batch(
+            session: AsyncSession, fresh: list[E]
+        ) -> dict[uuid.UUID, list[Event]]:
+            return {item.event_id: await handle(session, item) for item in fresh}
+
+        return await self.many([event], handle_batch)
 
     async def many(self, events: Sequence[E], handle_batch: BatchHandler[E]) -> list[Event]:
         """Process `events` in one transaction; those processed before are answered from
         the record. Returns what was published."""
         unique = list({event.event_id: event for event in events}.values())
         async with self.sessions() as session, session.begin():
-            claimed = await claim_many(
+            claimed = await claim(
                 session, self.service, [(event.event_id, event.TOPIC) for event in unique]
             )
             fresh = [event for event in unique if event.event_id in claimed]
             outputs = await handle_batch(session, fresh) if fresh else {}
-            await record_outputs_many(
+            await record_outputs(
                 session, self.service, {eid: _recorded(outs) for eid, outs in outputs.items()}
             )
             seen = [event.event_id for event in unique if event.event_id not in claimed]
-            replayed = await recorded_outputs_many(session, self.service, seen)
+            replayed = await recorded_outputs(session, self.service, seen)
         if duplicates := len(events) - len(fresh):
             self.messaging.metrics.redelivered.labels(unique[0].TOPIC).inc(duplicates)
         published = [out for outs in outputs.values() for out in outs]
