@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from botocore.exceptions import BotoCoreError, ClientError
 from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,11 +64,6 @@ class DocgenMetrics:
                 "pdf_bytes", "Size of one rendered packet", buckets=PDF_SIZE_BUCKETS
             ),
         )
-
-
-class ObjectStoreUnavailable(ConnectionError):
-    """The packet could not be stored. The message is fine, so it is retried and
-    redelivered like any infrastructure outage, never dead-lettered."""
 
 
 class PacketGenerator:
@@ -132,15 +126,14 @@ class PacketGenerator:
         if pdf.pages != 1:
             log.warning("packet overflows one page", extra={"object_key": key, "pages": pdf.pages})
 
-        try:
-            storage_uri = await self.objects.aput(
-                key,
-                pdf.data,
-                CONTENT_TYPE,
-                {"property-id": str(property_id), "score-id": str(score_id), "sha256": pdf.sha256},
-            )
-        except (BotoCoreError, ClientError, OSError) as error:
-            raise ObjectStoreUnavailable(f"cannot store {key}: {error}") from error
+        # An unreachable object store is an outage (shared.messaging.is_transient): the
+        # event is retried and redelivered, never dead-lettered.
+        storage_uri = await self.objects.aput(
+            key,
+            pdf.data,
+            CONTENT_TYPE,
+            {"property-id": str(property_id), "score-id": str(score_id), "sha256": pdf.sha256},
+        )
         document_id = await store.upsert_document(
             session,
             store.StoredDocument(

@@ -9,6 +9,7 @@ worker thread.
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 import threading
 import time
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ class RenderedPdf:
     def size(self) -> int:
         return len(self.data)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

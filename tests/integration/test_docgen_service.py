@@ -26,10 +26,11 @@ import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
+from botocore.exceptions import BotoCoreError
 from pypdf import PdfReader
 
 from services.docgen.app import build
-from services.docgen.handlers import DocgenMetrics, ObjectStoreUnavailable, PacketGenerator
+from services.docgen.handlers import DocgenMetrics, PacketGenerator
 from services.docgen.render import PacketRenderer
 from shared import topics
 from shared.db.tables import docgen_jobs, documents, properties, property_scores, prospect_queue
@@ -475,7 +476,7 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_object_store_outage_is_retried_as_transient_and_records_nothing(
+async def test_object_store_outage_is_an_outage_and_records_nothing(
     settings: Settings, seed: Any, sessions: Any
 ) -> None:
     prop = await seed()
@@ -489,7 +490,7 @@ async def test_object_store_outage_is_retried_as_transient_and_records_nothing(
     )
     event = score_created(prop, unique_run_id("docgen"))
 
-    with pytest.raises(ObjectStoreUnavailable) as raised:
+    with pytest.raises(BotoCoreError) as raised:
         async with sessions() as session, session.begin():
             await generator.on_score_created(session, event)
 
