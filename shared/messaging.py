@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from shared.events import Event
 from shared.observability import ServiceMetrics, current_event_id, current_run_id
 from shared.settings import Settings
-from shared.topics import dlq
+from shared.topics import DLQ_SUFFIX, dlq
 
 log = logging.getLogger("reos.messaging")
 
@@ -192,7 +192,21 @@ class DeadLetterMiddleware:
             current_event_id.reset(event_token)
 
     async def dead_letter(self, record: Any, error: BaseException, attempts: int) -> None:
-        assert self.broker is not None, "DeadLetterMiddleware used before bind()"
+        if record.topic.endswith(DLQ_SUFFIX):
+            # A reader of a dead-letter topic gave up on a record: the record stays where
+            # it is, so there is nothing to move, only a failure to report.
+            log.error(
+                "dead letter could not be processed; it stays on its topic",
+                extra={
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                    "error_type": type(error).__name__,
+                    "error": str(error)[:ERROR_MESSAGE_LIMIT],
+                },
+            )
+            return
+        assert self.broker is not None, "DeadLetterMiddleware used before its broker was set"
         target = dlq(record.topic)
         await self.broker.publish(
             record.value,

@@ -23,9 +23,9 @@ from shared.service import HealthChecks, observability_routes
 from shared.settings import Settings
 
 
-async def _undecoded(message: StreamMessage[Any]) -> Any:
-    """Leave the bodies as bytes: each record is validated on its own, so that one bad
-    record is dead-lettered without failing its batch."""
+async def raw_body(message: StreamMessage[Any]) -> Any:
+    """A FastStream decoder that leaves the body (a batch's bodies) as bytes, for handlers
+    that validate each record themselves."""
     return message.body
 
 
@@ -88,7 +88,7 @@ class ServiceRuntime:
             max_records=max_records,
             batch_timeout_ms=batch_timeout_ms,
             max_workers=1,
-            decoder=_undecoded,
+            decoder=raw_body,
             title=f"{topic}:{event_type.__name__}",
             description=(event_type.__doc__ or "").strip() or None,
         )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from faststream.asgi import AsgiFastStream
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 
 from services.scraper import SERVICE, handlers
 from services.scraper.config import ScraperConfig
@@ -15,7 +12,7 @@ from services.scraper.runner import CrawlRunner
 from shared import topics
 from shared.events import PropertyEnriched, ProspectNew, ScoreCreated, ScrapeRequested
 from shared.messaging import HEADER_ERROR_MESSAGE
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceRuntime, raw_body
 from shared.settings import Settings
 
 DESCRIPTION = (
@@ -23,11 +20,6 @@ DESCRIPTION = (
     "and publishes one prospect.new per new or changed listing; follows each prospect's "
     "status from property.enriched, score.created and prospect.new.dlq."
 )
-
-
-async def raw_body(message: StreamMessage[Any]) -> bytes:
-    """A dead letter is read as it is: it may be exactly what failed to parse before."""
-    return message.body
 
 
 def build(settings: Settings, config: ScraperConfig | None = None) -> AsgiFastStream:
@@ -50,14 +42,17 @@ def build(settings: Settings, config: ScraperConfig | None = None) -> AsgiFastSt
     async def on_scrape_requested(request: ScrapeRequested) -> None:
         await jobs.handle(request)
 
-    @messaging.subscriber(topics.PROPERTY_ENRICHED)
-    async def on_property_enriched(event: PropertyEnriched) -> None:
-        await runtime.processor.once(event, handlers.mark_enriched)
+    runtime.batch_subscriber(
+        topics.PROPERTY_ENRICHED,
+        PropertyEnriched,
+        handlers.mark_enriched,
+        handlers.mark_enriched_one,
+    )
+    runtime.batch_subscriber(
+        topics.SCORE_CREATED, ScoreCreated, handlers.mark_scored, handlers.mark_scored_one
+    )
 
-    @messaging.subscriber(topics.SCORE_CREATED)
-    async def on_score_created(event: ScoreCreated) -> None:
-        await runtime.processor.once(event, handlers.mark_scored)
-
+    # A dead letter is read as it is: it may be exactly what failed to parse before.
     @messaging.subscriber(topics.dlq(topics.PROSPECT_NEW), decoder=raw_body)
     async def on_prospect_dead_lettered(body: bytes, message: KafkaMessage) -> None:
         record = message.raw_message

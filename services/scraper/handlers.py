@@ -1,13 +1,15 @@
 """Following a prospect downstream: its `prospect_queue.status` moves forward as the
 enricher, the scorer or the dead-letter topic report on it.
 
-Each handler runs inside `EventProcessor.once` and publishes nothing.
+Each handler runs inside the exactly-once processor (a batch of events, or one) and
+publishes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,9 +35,6 @@ class DeadLetteredProspect(Event):
     event_type: Literal["prospect.new.dlq"] = "prospect.new.dlq"
     prospect_id: int | None = None
     error: str | None = None
-
-    def key(self) -> bytes:
-        return str(self.prospect_id).encode()
 
 
 def dead_lettered_prospect(
@@ -70,16 +69,24 @@ def _integer(value: Any) -> int | None:
     return None
 
 
-async def mark_enriched(session: AsyncSession, event: PropertyEnriched) -> list[Event]:
-    prospect_id = event.prospect_id or await store.prospect_of_property(session, event.property_id)
-    await _advance(session, prospect_id, "enriched")
-    return []
+async def mark_enriched(
+    session: AsyncSession, events: list[PropertyEnriched]
+) -> dict[uuid.UUID, list[Event]]:
+    return await _mark(session, events, "enriched")
 
 
-async def mark_scored(session: AsyncSession, event: ScoreCreated) -> list[Event]:
-    prospect_id = event.prospect_id or await store.prospect_of_property(session, event.property_id)
-    await _advance(session, prospect_id, "scored")
-    return []
+async def mark_scored(
+    session: AsyncSession, events: list[ScoreCreated]
+) -> dict[uuid.UUID, list[Event]]:
+    return await _mark(session, events, "scored")
+
+
+async def mark_enriched_one(session: AsyncSession, event: PropertyEnriched) -> list[Event]:
+    return (await mark_enriched(session, [event]))[event.event_id]
+
+
+async def mark_scored_one(session: AsyncSession, event: ScoreCreated) -> list[Event]:
+    return (await mark_scored(session, [event]))[event.event_id]
 
 
 async def mark_failed(session: AsyncSession, event: DeadLetteredProspect) -> list[Event]:
@@ -87,10 +94,19 @@ async def mark_failed(session: AsyncSession, event: DeadLetteredProspect) -> lis
         log.warning(
             "dead-lettered prospect message names no prospect", extra={"error": event.error}
         )
-    await _advance(session, event.prospect_id, "failed")
+        return []
+    await store.advance_prospects(session, [event.prospect_id], "failed", ALLOWED_FROM["failed"])
     return []
 
 
-async def _advance(session: AsyncSession, prospect_id: int | None, status: str) -> None:
-    if prospect_id is not None:
-        await store.advance_prospect_status(session, prospect_id, status, ALLOWED_FROM[status])
+async def _mark(
+    session: AsyncSession, events: list[PropertyEnriched] | list[ScoreCreated], status: str
+) -> dict[uuid.UUID, list[Event]]:
+    """Move the prospects behind `events` to `status`, one statement for them all."""
+    unknown = [event.property_id for event in events if event.prospect_id is None]
+    found = await store.prospects_of_properties(session, unknown)
+    prospect_ids = [event.prospect_id or found.get(event.property_id) for event in events]
+    await store.advance_prospects(
+        session, [pid for pid in prospect_ids if pid is not None], status, ALLOWED_FROM[status]
+    )
+    return {event.event_id: [] for event in events}

@@ -205,22 +205,25 @@ async def upsert_prospects(
     return stored
 
 
-async def advance_prospect_status(
-    session: AsyncSession, prospect_id: int, status: str, allowed_from: tuple[str, ...]
-) -> bool:
-    """Move a prospect to `status` if it is in one of `allowed_from`; True if it moved."""
-    moved = await session.execute(
-        sa.update(prospect_queue)
-        .where(prospect_queue.c.id == prospect_id, prospect_queue.c.status.in_(allowed_from))
-        .values(status=status, updated_at=sa.func.now())
-        .returning(prospect_queue.c.id)
-    )
-    return moved.one_or_none() is not None
+async def advance_prospects(
+    session: AsyncSession, prospect_ids: list[int], status: str, allowed_from: tuple[str, ...]
+) -> None:
+    """Move the prospects that are in one of `allowed_from` to `status`."""
+    if prospect_ids:
+        await session.execute(
+            sa.update(prospect_queue)
+            .where(prospect_queue.c.id.in_(prospect_ids), prospect_queue.c.status.in_(allowed_from))
+            .values(status=status, updated_at=sa.func.now())
+        )
 
 
-async def prospect_of_property(session: AsyncSession, property_id: int) -> int | None:
-    """The prospect a property was made from (read from the enricher's table)."""
+async def prospects_of_properties(session: AsyncSession, property_ids: list[int]) -> dict[int, int]:
+    """The prospect each property was made from (read from the enricher's table)."""
+    if not property_ids:
+        return {}
     found = await session.execute(
-        sa.select(properties.c.prospect_id).where(properties.c.id == property_id)
+        sa.select(properties.c.id, properties.c.prospect_id).where(
+            properties.c.id.in_(property_ids), properties.c.prospect_id.is_not(None)
+        )
     )
-    return found.scalar_one_or_none()
+    return {int(property_id): int(prospect_id) for property_id, prospect_id in found}

@@ -53,3 +53,21 @@ def test_backoff_grows_and_is_capped() -> None:
     for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (4, 3.0), (9, 3.0)):
         delays = [policy.delay(attempt) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
+
+
+async def test_a_failed_dead_letter_stays_on_its_topic_and_is_not_sent_further() -> None:
+    from shared.messaging import DeadLetterMiddleware
+    from shared.observability import ServiceMetrics
+
+    class DeadLetter(Record):
+        topic = "prospect.new.dlq"
+
+    metrics = ServiceMetrics("dlq_test")
+    middleware = DeadLetterMiddleware("scraper", RetryPolicy(), metrics)
+    await middleware.dead_letter(DeadLetter(), ValueError("cannot mark"), 3)  # no broker: no send
+    assert (
+        metrics.registry.get_sample_value(
+            "reos_dlq_test_messages_dead_lettered_total", {"topic": "prospect.new.dlq"}
+        )
+        is None
+    )
