@@ -9,10 +9,10 @@ worker thread.
 from __future__ import annotations
 
 import hashlib
-from functools import cached_property
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import jinja2

@@ -77,11 +77,6 @@ class DemoListing:
 @dataclass(frozen=True)
 class DemoMarket:
     listings: tuple[DemoListing, ...]
-    seed: int
-    id_prefix: str
-
-    def by_id(self) -> dict[str, DemoListing]:
-        return {listing.listing_id: listing for listing in self.listings}
 
 
 def load_sales(data_dir: Path) -> list[Sale]:
@@ -176,7 +171,7 @@ def build_market(
                 date_posted=sale.date,
             )
         )
-    return DemoMarket(listings=tuple(listings), seed=seed, id_prefix=id_prefix)
+    return DemoMarket(listings=tuple(listings))
 
 
 def _street_address(rng: random.Random, property_type: str) -> str:

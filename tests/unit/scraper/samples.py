@@ -29,4 +29,4 @@ def demo_listing(number: int = 123, **changes: object) -> DemoListing:
 
 def demo_market(count: int) -> DemoMarket:
     listings = tuple(demo_listing(number) for number in range(1, count + 1))
-    return DemoMarket(listings=listings, seed=0, id_prefix="DM")
+    return DemoMarket(listings=listings)
