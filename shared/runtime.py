@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from faststream.asgi import AsgiFastStream
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from faststream.specification import AsyncAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from shared.db.session import create_engine, create_sessionmaker
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics, configure_logging
 from shared.processing import BatchHandler, E, EventProcessor, Handler
-from shared.service import HealthChecks, observability_routes
+from shared.service import HealthChecks, observability_routes, ping_database, ping_kafka
 from shared.settings import Settings
 
 
@@ -57,17 +57,11 @@ class ServiceRuntime:
             processor=EventProcessor(name, sessions, messaging),
             health=HealthChecks(),
         )
-        runtime.health.checks["database"] = runtime.ping_database
-        runtime.health.checks["kafka"] = runtime.ping_kafka
+        runtime.health.checks["database"] = partial(ping_database, engine)
+        runtime.health.checks["kafka"] = partial(
+            ping_kafka, messaging.broker, settings.kafka_bootstrap_servers
+        )
         return runtime
-
-    async def ping_database(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    async def ping_kafka(self) -> None:
-        if not await self.messaging.broker.ping(timeout=2.0):
-            raise ConnectionError(f"no answer from {self.settings.kafka_bootstrap_servers}")
 
     def batch_subscriber(
         self,

@@ -16,7 +16,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 import uvicorn
+from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -72,6 +75,18 @@ def wait_for(endpoints: Sequence[Endpoint], wait_seconds: float) -> None:
             if time.monotonic() >= deadline:
                 raise DependencyUnavailable(f"cannot reach {endpoint} ({reason.lower()})")
             time.sleep(1.0)
+
+
+async def ping_database(engine: AsyncEngine) -> None:
+    """Raise unless the database answers a query."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def ping_kafka(broker: KafkaBroker, bootstrap_servers: str) -> None:
+    """Raise unless the broker answers."""
+    if not await broker.ping(timeout=2.0):
+        raise ConnectionError(f"no answer from {bootstrap_servers}")
 
 
 @dataclass

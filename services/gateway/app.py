@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from services.gateway import probes
 from services.gateway.api import problems
 from services.gateway.api.deps import Gateway
 from services.gateway.api.instrumentation import HttpMetrics, RequestMetricsMiddleware
@@ -18,7 +18,7 @@ from services.gateway.api.routes import ROUTERS
 from shared.db.session import create_engine
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics, configure_logging
-from shared.service import HealthChecks, observability_routes
+from shared.service import HealthChecks, observability_routes, ping_database, ping_kafka
 from shared.settings import Settings
 from shared.storage import ObjectStore
 
@@ -44,14 +44,10 @@ def build(settings: Settings) -> FastAPI:
         readiness=readiness,
     )
 
-    async def ping_kafka() -> None:
-        if not await messaging.broker.ping(timeout=probes.CHECK_TIMEOUT_SECONDS):
-            raise ConnectionError(f"no answer from {settings.kafka_bootstrap_servers}")
-
-    async def ping_database() -> None:
-        await probes.ping_database(engine)
-
-    readiness.checks.update(database=ping_database, kafka=ping_kafka)
+    readiness.checks.update(
+        database=partial(ping_database, engine),
+        kafka=partial(ping_kafka, messaging.broker, settings.kafka_bootstrap_servers),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -9,20 +9,11 @@ from typing import Any
 
 import psutil
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.storage import ObjectStore
 
 CHECK_TIMEOUT_SECONDS = 3.0
-
-
-async def ping_database(engine: AsyncEngine, timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
-    async def ping() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-    await asyncio.wait_for(ping(), timeout)
 
 
 def pool_status(engine: AsyncEngine) -> dict[str, int]:

@@ -361,7 +361,7 @@ async def test_triggered_runs_appear_in_the_lists_and_daily_stats(
 
     runs = (await client.get("/api/pipelines/dags/docgen_packet/runs")).json()
     mine = next(entry for entry in runs["dag_runs"] if entry["dag_run_id"] == run_id)
-    assert mine["state"] in ("queued", "running", "success", "failed")
+    assert mine["state"] == "queued"  # no stage has a job row for it
     assert mine["conf"] == {"property_ids": response.json()["dag_run"]["conf"]["property_ids"]}
     assert runs["total_entries"] >= 1
 

@@ -15,9 +15,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.messaging import is_transient
 
 PROBLEM_JSON = "application/problem+json"
 UNEXPECTED_DETAIL = "An unexpected error occurred; it has been logged."
@@ -77,9 +79,7 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    if isinstance(error, DBAPIError) and not (
-        isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
-    ):
+    if isinstance(error, DBAPIError) and not is_transient(error):
         return await _unexpected(request, error)
     log.error("database unavailable", extra={"path": request.url.path, "error": repr(error)})
     return problem(503, DATABASE_UNAVAILABLE_DETAIL, headers={"Retry-After": "5"})

@@ -7,17 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from services.gateway.api.deps import GatewayDep
 from shared.asyncapi import platform_document
-from shared.settings import get_settings
 
 router = APIRouter(prefix="/api/events", tags=["Events"])
 
 
 @cache
-def _document() -> dict[str, Any]:
-    return platform_document(get_settings().kafka_bootstrap_servers)
+def _document(bootstrap_servers: str) -> dict[str, Any]:
+    return platform_document(bootstrap_servers)
 
 
 @router.get("/asyncapi.json", summary="AsyncAPI document of every topic and its events")
-async def asyncapi() -> dict[str, Any]:
-    return _document()
+async def asyncapi(gateway: GatewayDep) -> dict[str, Any]:
+    return _document(gateway.settings.kafka_bootstrap_servers)

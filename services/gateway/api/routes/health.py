@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException
 
 from services.gateway import health, probes
 from services.gateway.api.deps import GatewayDep
+from shared.service import ping_database
 
 router = APIRouter(prefix="/api/health", tags=["Health"])
 log = logging.getLogger("reos.gateway.health")
@@ -27,7 +28,7 @@ async def basic() -> dict[str, Any]:
 @router.get("/database", summary="Database connectivity and connection pool")
 async def database(gateway: GatewayDep) -> dict[str, Any]:
     try:
-        await probes.ping_database(gateway.engine)
+        await asyncio.wait_for(ping_database(gateway.engine), probes.CHECK_TIMEOUT_SECONDS)
     except Exception as error:
         raise HTTPException(
             503,
@@ -130,7 +131,7 @@ async def _kafka_component(gateway: GatewayDep) -> dict[str, Any]:
 @router.get("/comprehensive", summary="Every dependency at once; degraded when one fails")
 async def comprehensive(gateway: GatewayDep) -> dict[str, Any]:
     database, kafka, storage, system = await asyncio.gather(
-        _component(probes.ping_database(gateway.engine)),
+        _component(asyncio.wait_for(ping_database(gateway.engine), probes.CHECK_TIMEOUT_SECONDS)),
         _kafka_component(gateway),
         _component(probes.check_storage(gateway.store)),
         _system_component(),
@@ -151,7 +152,7 @@ async def comprehensive(gateway: GatewayDep) -> dict[str, Any]:
 
 @router.get("/ready", summary="Readiness: the database and the broker answer")
 async def ready(gateway: GatewayDep) -> dict[str, Any]:
-    results = await gateway.readiness.run(probes.CHECK_TIMEOUT_SECONDS)
+    results = await gateway.readiness.run()
     failed = {name: result for name, result in results.items() if result != "ok"}
     if failed:
         raise HTTPException(
