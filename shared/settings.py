@@ -22,10 +22,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     database_url: str = Field(
-        "postgresql+psycopg://reos:reos@127.0.0.1:55432/reos", alias="DATABASE_URL"
+        "postgresql+psycopg://reos:reos@127.0.0.1:15432/reos", alias="DATABASE_URL"
     )
-    kafka_bootstrap_servers: str = Field("127.0.0.1:59092", alias="KAFKA_BOOTSTRAP_SERVERS")
-    s3_endpoint_url: str | None = Field("http://127.0.0.1:59000", alias="S3_ENDPOINT_URL")
+    kafka_bootstrap_servers: str = Field("127.0.0.1:19092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    s3_endpoint_url: str | None = Field("http://127.0.0.1:19000", alias="S3_ENDPOINT_URL")
     s3_bucket: str = Field("reos", alias="S3_BUCKET")
     s3_region: str = Field("us-east-1", alias="S3_REGION")
     s3_access_key_id: str = Field("reos", alias="S3_ACCESS_KEY_ID")

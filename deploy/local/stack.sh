@@ -10,8 +10,10 @@
 # $REPO/.stack/env with the endpoints of the parts it runs. A part is skipped
 # when its endpoint variable (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS,
 # S3_ENDPOINT_URL) already names another endpoint in the environment.
-# Ports: REOS_PG_PORT (55432), REOS_KAFKA_PORT (59092),
-# REOS_KAFKA_CONTROLLER_PORT (59093), REOS_S3_PORT (59000).
+# Ports: REOS_PG_PORT (15432), REOS_KAFKA_PORT (19092),
+# REOS_KAFKA_CONTROLLER_PORT (19093), REOS_S3_PORT (19000). The defaults sit below
+# Linux's ephemeral range (32768-60999): a client retrying a stopped part's port there
+# can connect to itself and hold the port, and the part then cannot bind it again.
 # S3 keys: REOS_S3_ACCESS_KEY (reos), REOS_S3_SECRET_KEY (reos-secret-key).
 set -euo pipefail
 
@@ -21,10 +23,10 @@ STACK="$REPO/.stack"
 LOGS="$STACK/logs"
 PIDS="$STACK/pids"
 
-PG_PORT=${REOS_PG_PORT:-55432}
-KAFKA_PORT=${REOS_KAFKA_PORT:-59092}
-KAFKA_CTRL_PORT=${REOS_KAFKA_CONTROLLER_PORT:-59093}
-S3_PORT=${REOS_S3_PORT:-59000}
+PG_PORT=${REOS_PG_PORT:-15432}
+KAFKA_PORT=${REOS_KAFKA_PORT:-19092}
+KAFKA_CTRL_PORT=${REOS_KAFKA_CONTROLLER_PORT:-19093}
+S3_PORT=${REOS_S3_PORT:-19000}
 S3_ACCESS_KEY=${REOS_S3_ACCESS_KEY:-reos}
 S3_SECRET_KEY=${REOS_S3_SECRET_KEY:-reos-secret-key}
 
