@@ -22,11 +22,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.db.session import async_url, create_engine, create_sessionmaker
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
+from tests.services import assign_at_end
 
 ENDPOINT_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "S3_ENDPOINT_URL")
 
@@ -130,19 +131,7 @@ class TopicReader:
 
     async def start(self) -> None:
         await self.consumer.start()
-        # aiokafka's public `topics()` does this too, but drops the partition map.
-        cluster = await self.consumer._client.fetch_all_metadata()
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in self.topics
-            for partition in cluster.partitions_for_topic(topic) or set()
-        ]
-        if not partitions:
-            pytest.fail(f"topics {self.topics} do not exist")
-        self.consumer.assign(partitions)
-        await self.consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await self.consumer.position(tp)
+        await assign_at_end(self.consumer, self.topics)
 
     async def read(self, count: int, timeout: float = 30.0, topic: str | None = None) -> list[Any]:
         """At least `count` records (of `topic`, if given); fails the test on timeout."""
@@ -189,6 +178,21 @@ async def raw_producer(settings: Settings) -> AsyncIterator[AIOKafkaProducer]:
     await producer.start()
     yield producer
     await producer.stop()
+
+
+async def count_run_rows(sessions: Any, table: sa.Table, run_id: str, *where: Any) -> int:
+    """How many rows of `table` carry `run_id` (and match `where`); waits out a database
+    restart of up to 30 s."""
+    query = (
+        sa.select(sa.func.count()).select_from(table).where(table.c.dag_run_id == run_id, *where)
+    )
+    for _ in range(30):
+        try:
+            async with sessions() as session:
+                return int((await session.execute(query)).scalar_one())
+        except sa.exc.OperationalError:
+            await asyncio.sleep(1)
+    raise AssertionError("the database did not come back")
 
 
 def unique_run_id(prefix: str = "test") -> str:

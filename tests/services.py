@@ -96,6 +96,24 @@ class ServiceProcess:
         self._log.close()
 
 
+async def assign_at_end(consumer: AIOKafkaConsumer, topic_names: list[str]) -> list[TopicPartition]:
+    """Assign every partition of `topic_names` to a started consumer, at their ends."""
+    # aiokafka's public `topics()` fetches this too, but drops the partition map.
+    cluster = await consumer._client.fetch_all_metadata()
+    partitions = [
+        TopicPartition(topic, partition)
+        for topic in topic_names
+        for partition in cluster.partitions_for_topic(topic) or set()
+    ]
+    if not partitions:
+        raise RuntimeError(f"topics {topic_names} do not exist")
+    consumer.assign(partitions)
+    await consumer.seek_to_end(*partitions)
+    for partition in partitions:
+        await consumer.position(partition)
+    return partitions
+
+
 async def skip_backlog(settings: Settings, services: list[str]) -> None:
     """Move the consumer groups of `services` to the end of their topics.
 
@@ -111,14 +129,7 @@ async def skip_backlog(settings: Settings, services: list[str]) -> None:
         )
         await consumer.start()
         try:
-            cluster = await consumer._client.fetch_all_metadata()
-            partitions = [
-                TopicPartition(topic, partition)
-                for topic in CONSUMED_TOPICS[service]
-                for partition in cluster.partitions_for_topic(topic) or set()
-            ]
-            consumer.assign(partitions)
-            await consumer.seek_to_end(*partitions)
+            partitions = await assign_at_end(consumer, CONSUMED_TOPICS[service])
             await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
         finally:
             await consumer.stop()

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared import topics
 from shared.db.session import create_engine, create_sessionmaker
 from shared.db.tables import properties, property_scores, prospect_queue
 from shared.events import ProspectNew
 from shared.settings import REPO_ROOT, Settings
-from tests.services import running_services
+from tests.services import assign_at_end, running_services
 
 STREETS = ("Maple", "Cedar", "Alder", "Madrona", "Spruce", "Hemlock", "Juniper", "Laurel")
 SUFFIXES = ("Ave", "St", "Rd", "Way", "Ln", "Pl")
@@ -110,15 +110,7 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await consumer.start()
-    cluster = await consumer._client.fetch_all_metadata()
-    partitions = [
-        TopicPartition(topics.SCORE_CREATED, p)
-        for p in cluster.partitions_for_topic(topics.SCORE_CREATED)
-    ]
-    consumer.assign(partitions)
-    await consumer.seek_to_end(*partitions)
-    for tp in partitions:
-        await consumer.position(tp)
+    await assign_at_end(consumer, [topics.SCORE_CREATED])
 
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,

@@ -23,6 +23,7 @@ from shared.db.tables import (
 )
 from shared.settings import Settings
 from shared.storage import ObjectStore
+from tests.conftest import count_run_rows
 from tests.services import free_port, running_services
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e]
@@ -61,19 +62,6 @@ def platform(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
         yield started
 
 
-async def count(sessions, table: sa.Table, run_id: str, *where) -> int:
-    async with sessions() as session:
-        return int(
-            (
-                await session.execute(
-                    sa.select(sa.func.count())
-                    .select_from(table)
-                    .where(table.c.dag_run_id == run_id, *where)
-                )
-            ).scalar_one()
-        )
-
-
 async def test_a_scrape_run_reaches_every_stage_exactly_once(platform, sessions) -> None:
     gateway = platform["gateway"].url
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
@@ -87,7 +75,8 @@ async def test_a_scrape_run_reaches_every_stage_exactly_once(platform, sessions)
 
         deadline = asyncio.get_running_loop().time() + 180
         while (
-            await count(sessions, docgen_jobs, run_id, docgen_jobs.c.status == "success") < LISTINGS
+            await count_run_rows(sessions, docgen_jobs, run_id, docgen_jobs.c.status == "success")
+            < LISTINGS
         ):
             assert asyncio.get_running_loop().time() < deadline, (
                 "the run did not reach docgen for every listing:\n"
@@ -109,19 +98,21 @@ async def test_a_scrape_run_reaches_every_stage_exactly_once(platform, sessions)
         assert job["status"] == "success"
         assert (job["items_scraped"], job["items_failed"]) == (LISTINGS, 0)
         assert job["completed_at"] >= job["started_at"]
-        assert await count(sessions, prospect_queue, run_id) == LISTINGS
-        assert await count(sessions, properties, run_id) == LISTINGS
+        assert await count_run_rows(sessions, prospect_queue, run_id) == LISTINGS
+        assert await count_run_rows(sessions, properties, run_id) == LISTINGS
         assert (
-            await count(sessions, enrichment_jobs, run_id, enrichment_jobs.c.status == "success")
+            await count_run_rows(
+                sessions, enrichment_jobs, run_id, enrichment_jobs.c.status == "success"
+            )
             == LISTINGS
         )
-        assert await count(sessions, property_scores, run_id) == LISTINGS
+        assert await count_run_rows(sessions, property_scores, run_id) == LISTINGS
         assert (
-            await count(sessions, scoring_jobs, run_id, scoring_jobs.c.status == "success")
+            await count_run_rows(sessions, scoring_jobs, run_id, scoring_jobs.c.status == "success")
             == LISTINGS
         )
-        assert await count(sessions, docgen_jobs, run_id) == LISTINGS
-        assert await count(sessions, documents, run_id) == LISTINGS
+        assert await count_run_rows(sessions, docgen_jobs, run_id) == LISTINGS
+        assert await count_run_rows(sessions, documents, run_id) == LISTINGS
 
         async with sessions() as session:
             statuses = (

@@ -8,22 +8,15 @@ import os
 import signal
 
 import pytest
-import sqlalchemy as sa
 
 from shared.db.tables import enrichment_jobs, properties, property_scores
-from tests.conftest import unique_run_id
+from tests.conftest import count_run_rows, unique_run_id
 from tests.integration.test_enrich_score_flow import new_prospect, publish
 from tests.services import ServiceProcess, free_port, running_services
 
 pytestmark = pytest.mark.stack
 
 PROSPECTS = 300
-
-
-async def count(sessions, table: sa.Table, run_id: str) -> int:
-    async with sessions() as session:
-        query = sa.select(sa.func.count()).select_from(table).where(table.c.dag_run_id == run_id)
-        return int((await session.execute(query)).scalar_one())
 
 
 async def test_enricher_killed_mid_stream_loses_and_duplicates_nothing(
@@ -37,25 +30,25 @@ async def test_enricher_killed_mid_stream_loses_and_duplicates_nothing(
             await publish(raw_producer, event)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
-        while await count(sessions, enrichment_jobs, run_id) < 20:
+        while await count_run_rows(sessions, enrichment_jobs, run_id) < 20:
             assert loop.time() < deadline, started["enricher"].log_tail()
             await asyncio.sleep(0.05)
         started["enricher"].process.send_signal(signal.SIGKILL)
         started["enricher"].process.wait()
-        done_before_crash = await count(sessions, enrichment_jobs, run_id)
+        done_before_crash = await count_run_rows(sessions, enrichment_jobs, run_id)
         assert done_before_crash < PROSPECTS, "the enricher finished before it was killed"
 
         successor = ServiceProcess("services.enricher", free_port(), tmp_path, env)
         try:
             successor.wait_ready()
             deadline = loop.time() + 120
-            while await count(sessions, property_scores, run_id) < PROSPECTS:
+            while await count_run_rows(sessions, property_scores, run_id) < PROSPECTS:
                 assert loop.time() < deadline, successor.log_tail()
                 await asyncio.sleep(0.5)
             await asyncio.sleep(2)
         finally:
             successor.stop()
 
-    assert await count(sessions, enrichment_jobs, run_id) == PROSPECTS
-    assert await count(sessions, properties, run_id) == PROSPECTS
-    assert await count(sessions, property_scores, run_id) == PROSPECTS
+    assert await count_run_rows(sessions, enrichment_jobs, run_id) == PROSPECTS
+    assert await count_run_rows(sessions, properties, run_id) == PROSPECTS
+    assert await count_run_rows(sessions, property_scores, run_id) == PROSPECTS

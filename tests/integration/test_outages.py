@@ -12,11 +12,10 @@ import os
 import subprocess
 
 import pytest
-import sqlalchemy as sa
 
 from shared.db.tables import enrichment_jobs, properties, property_scores
 from shared.settings import REPO_ROOT
-from tests.conftest import unique_run_id
+from tests.conftest import count_run_rows, unique_run_id
 from tests.integration.test_enrich_score_flow import new_prospect, publish
 from tests.services import running_services
 
@@ -43,21 +42,6 @@ def stack(*args: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-async def count(sessions, table: sa.Table, run_id: str) -> int:
-    for _ in range(30):
-        try:
-            async with sessions() as session:
-                query = (
-                    sa.select(sa.func.count())
-                    .select_from(table)
-                    .where(table.c.dag_run_id == run_id)
-                )
-                return int((await session.execute(query)).scalar_one())
-        except sa.exc.OperationalError:
-            await asyncio.sleep(1)
-    raise AssertionError("the database did not come back")
-
-
 @pytest.mark.parametrize("part", ["postgres", "kafka"])
 async def test_an_outage_mid_stream_loses_and_duplicates_nothing(
     stack_env, sessions, raw_producer, tmp_path, part: str
@@ -68,23 +52,23 @@ async def test_an_outage_mid_stream_loses_and_duplicates_nothing(
         await asyncio.gather(*(publish(raw_producer, event) for event in events))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
-        while await count(sessions, enrichment_jobs, run_id) < 1:
+        while await count_run_rows(sessions, enrichment_jobs, run_id) < 1:
             assert loop.time() < deadline, started["enricher"].log_tail()
             await asyncio.sleep(0.02)
         await asyncio.to_thread(stack, "stop", part)
         await asyncio.sleep(OUTAGE_SECONDS)
         await asyncio.to_thread(stack, "up")
-        assert await count(sessions, property_scores, run_id) < PROSPECTS, (
+        assert await count_run_rows(sessions, property_scores, run_id) < PROSPECTS, (
             "everything was done before the outage"
         )
         deadline = loop.time() + 240
-        while await count(sessions, property_scores, run_id) < PROSPECTS:
+        while await count_run_rows(sessions, property_scores, run_id) < PROSPECTS:
             assert loop.time() < deadline, "\n".join(p.log_tail(20) for p in started.values())
             await asyncio.sleep(1)
         await asyncio.sleep(3)
         for process in started.values():
             assert process.process.poll() is None, f"{process.name} died:\n{process.log_tail()}"
 
-    assert await count(sessions, enrichment_jobs, run_id) == PROSPECTS
-    assert await count(sessions, properties, run_id) == PROSPECTS
-    assert await count(sessions, property_scores, run_id) == PROSPECTS
+    assert await count_run_rows(sessions, enrichment_jobs, run_id) == PROSPECTS
+    assert await count_run_rows(sessions, properties, run_id) == PROSPECTS
+    assert await count_run_rows(sessions, property_scores, run_id) == PROSPECTS

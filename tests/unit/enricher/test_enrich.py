@@ -82,10 +82,15 @@ def test_without_reference_data_nothing_is_invented(tmp_path: Path) -> None:
     assert len(enriched.enrichment_data["unavailable"]) == 3
 
 
-def test_suppressed_census_values_are_left_out(reference: ReferenceData) -> None:
-    suppressed = [zcta for zcta in ("00601", "98052") if zcta not in reference.income]
-    assert suppressed == []
-    assert all(value["median_household_income"] > 0 for value in reference.income.values())
+def test_suppressed_census_values_are_left_out_and_top_codes_flagged(
+    reference: ReferenceData,
+) -> None:
+    assert "00786" not in reference.income  # the Census wrote "-" for this ZCTA
+    assert "00786" in reference.zips
+    top_coded = reference.income["07078"]  # written "250,000+"
+    assert top_coded["median_household_income"] == 250_000.0
+    assert top_coded["median_household_income_top_coded"] is True
+    assert reference.income["98052"]["median_household_income_top_coded"] is False
 
 
 def test_a_listing_without_address_is_unusable(reference: ReferenceData) -> None:
