@@ -20,7 +20,7 @@ help:
 	@echo "make status    what runs, where"
 	@echo "make test      install, start what the tests need, run the whole suite"
 	@echo "make test-unit the fast tests that need nothing running"
-	@echo "make bench     throughput and latency of enrich -> score on 10,000 prospects"
+	@echo "make bench     enrich -> score on 10,000 prospects, docgen render, scraper crawl rate"
 	@echo "make migrate   apply the database migrations"
 	@echo "make lint      ruff and mypy"
 
@@ -65,6 +65,7 @@ test-unit: install
 
 bench: migrate bootstrap
 	@$(WITH_ENV) $(PY) -m tests.bench.pipeline
+	@$(WITH_ENV) $(PY) -m pytest tests/bench -q -s
 
 lint: install
 	@$(PY) -m ruff check .

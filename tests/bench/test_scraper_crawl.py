@@ -1,4 +1,5 @@
-"""How fast the scraper crawls: a thousand demo listings through the running service.
+"""Benchmark (`make bench`): how fast the scraper crawls a thousand demo listings through
+the running service.
 
 The figures are reported, not asserted: they depend on the machine and its load.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from shared.events import ScrapeRequested
@@ -15,6 +15,7 @@ from tests.conftest import unique_run_id
 from tests.integration.test_scraper_service import (
     demo_site,
     finished_job,
+    metric,
     new_prefix,
     prospects_of,
     publish,
@@ -40,11 +41,7 @@ def big_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
 
 
 def crawl_seconds(scraper: ServiceProcess) -> float:
-    text = httpx.get(scraper.url + "/metrics", timeout=5).text
-    for line in text.splitlines():
-        if line.startswith('reos_scraper_crawl_duration_seconds_sum{source="demo"}'):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    return metric(scraper, "reos_scraper_crawl_duration_seconds_sum", source="demo")
 
 
 async def test_crawl_of_a_thousand_listings_stores_them_all_and_reports_its_rate(
