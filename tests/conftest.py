@@ -180,6 +180,18 @@ async def raw_producer(settings: Settings) -> AsyncIterator[AIOKafkaProducer]:
     await producer.stop()
 
 
+async def publish(producer: AIOKafkaProducer, event: Any, key: bytes | None = None) -> bytes:
+    """Publish `event` as the services do (JSON, keyed, acknowledged); returns the body."""
+    body: bytes = event.model_dump_json().encode()
+    await producer.send_and_wait(
+        event.TOPIC,
+        body,
+        key=key or event.key(),
+        headers=[("content-type", b"application/json")],
+    )
+    return body
+
+
 async def count_run_rows(sessions: Any, table: sa.Table, run_id: str, *where: Any) -> int:
     """How many rows of `table` carry `run_id` (and match `where`); waits out a database
     restart of up to 30 s."""

@@ -13,10 +13,9 @@ import sqlalchemy as sa
 from shared import topics
 from shared.db.tables import docgen_jobs
 from shared.events import derived_event_id
-from tests.conftest import unique_run_id
+from tests.conftest import publish, unique_run_id
 from tests.integration.test_docgen_service import (
     RunningDocgen,
-    publish,
     records_where,
     rows,
     score_created,

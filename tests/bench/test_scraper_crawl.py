@@ -11,14 +11,13 @@ from collections.abc import Iterator
 import pytest
 
 from shared.events import ScrapeRequested
-from tests.conftest import unique_run_id
+from tests.conftest import publish, unique_run_id
 from tests.integration.test_scraper_service import (
     demo_site,
     finished_job,
     metric,
     new_prefix,
     prospects_of,
-    publish,
 )
 from tests.services import ServiceProcess, running_services
 

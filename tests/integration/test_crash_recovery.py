@@ -10,8 +10,8 @@ import signal
 import pytest
 
 from shared.db.tables import enrichment_jobs, properties, property_scores
-from tests.conftest import count_run_rows, unique_run_id
-from tests.integration.test_enrich_score_flow import new_prospect, publish
+from tests.conftest import count_run_rows, publish, unique_run_id
+from tests.integration.test_enrich_score_flow import new_prospect
 from tests.services import ServiceProcess, free_port, running_services
 
 pytestmark = pytest.mark.stack

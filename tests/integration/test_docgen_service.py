@@ -23,7 +23,7 @@ import boto3
 import httpx
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 from botocore.exceptions import BotoCoreError
 from pypdf import PdfReader
@@ -33,12 +33,12 @@ from services.docgen.handlers import DocgenMetrics, PacketGenerator
 from services.docgen.render import PacketRenderer
 from shared import topics
 from shared.db.tables import docgen_jobs, documents, properties, property_scores, prospect_queue
-from shared.events import DocgenRequested, Event, ScoreCreated, derived_event_id
+from shared.events import DocgenRequested, ScoreCreated, derived_event_id
 from shared.messaging import is_transient
 from shared.observability import ServiceMetrics
 from shared.settings import Settings
 from shared.storage import ObjectStore
-from tests.conftest import unique_run_id
+from tests.conftest import publish, unique_run_id
 
 pytestmark = pytest.mark.stack
 
@@ -218,12 +218,6 @@ def score_created(prop: SeededProperty, run_id: str, score_index: int = 0) -> Sc
 
 
 # --- Kafka, S3 and database helpers ---------------------------------------------
-
-
-async def publish(producer: AIOKafkaProducer, event: Event) -> bytes:
-    body = event.model_dump_json().encode()
-    await producer.send_and_wait(event.TOPIC, body, key=event.key())
-    return body
 
 
 async def records_where(

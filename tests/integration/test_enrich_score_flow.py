@@ -20,7 +20,7 @@ from shared.db.tables import (
 )
 from shared.events import ProspectNew
 from shared.messaging import HEADER_ATTEMPTS, HEADER_ERROR_TYPE, HEADER_SERVICE
-from tests.conftest import unique_run_id
+from tests.conftest import publish, unique_run_id
 from tests.services import running_services
 
 pytestmark = pytest.mark.stack
@@ -76,10 +76,6 @@ def duplicate_count(service, topic: str) -> float:
         if line.startswith("reos_") and "_messages_duplicate_total{" in line and topic in line:
             return float(line.rsplit(" ", 1)[1])
     return 0.0
-
-
-async def publish(raw_producer, event) -> None:
-    await raw_producer.send_and_wait(event.TOPIC, event.model_dump_json().encode(), key=event.key())
 
 
 async def wait_for_rows(sessions, query, count: int, timeout: float = 45.0) -> list:

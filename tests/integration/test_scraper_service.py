@@ -34,7 +34,7 @@ from shared.events import (
     derived_event_id,
 )
 from shared.observability import ServiceMetrics
-from tests.conftest import TopicReader, unique_run_id
+from tests.conftest import TopicReader, publish, unique_run_id
 from tests.factories import insert_scored_property
 from tests.services import ServiceProcess, free_port, running_services
 
@@ -85,15 +85,6 @@ def site_prefix() -> str:
 def site_url(log_dir: Path, site_prefix: str) -> Iterator[str]:
     with demo_site(log_dir, site_prefix) as url:
         yield url
-
-
-async def publish(producer: Any, event: Any, key: bytes | None = None) -> None:
-    await producer.send_and_wait(
-        event.TOPIC,
-        event.model_dump_json().encode(),
-        key=key or event.key(),
-        headers=[("content-type", b"application/json")],
-    )
 
 
 async def finished_job(sessions: Any, request_event_id: uuid.UUID, timeout: float = 120.0) -> Any:
