@@ -12,9 +12,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared import topics
+from shared.listing import Listing, ListingChange, listing_from_flat_payload
 
 PipelineId = Literal[
     "scrape_listings",
@@ -53,8 +54,41 @@ class Event(BaseModel):
         raise NotImplementedError
 
 
+class ListingFilters(BaseModel):
+    """Which listings a crawl keeps; a listing lacking a filtered fact is kept (it may be a
+    deal, and the platform never guesses the missing value)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_price: float | None = Field(None, ge=0)
+    max_price: float | None = Field(None, ge=0)
+    min_beds: int | None = Field(None, ge=0)
+    max_beds: int | None = Field(None, ge=0)
+    min_baths: float | None = Field(None, ge=0)
+    min_sqft: float | None = Field(None, ge=0)
+    max_sqft: float | None = Field(None, ge=0)
+    min_year_built: int | None = Field(None, ge=0)
+    max_year_built: int | None = Field(None, ge=0)
+    max_days_on_market: int | None = Field(None, ge=0)
+
+    def admits(self, listing: Listing) -> bool:
+        bounds = (
+            (listing.price, self.min_price, self.max_price),
+            (listing.bedrooms, self.min_beds, self.max_beds),
+            (listing.bathrooms, self.min_baths, None),
+            (listing.sqft, self.min_sqft, self.max_sqft),
+            (listing.year_built, self.min_year_built, self.max_year_built),
+            (listing.days_on_market, None, self.max_days_on_market),
+        )
+        return all(
+            value is None or ((low is None or value >= low) and (high is None or value <= high))
+            for value, low, high in bounds
+        )
+
+
 class ScrapeRequested(Event):
-    """Run a crawl of one source."""
+    """Run a crawl of one source: where (a ZIP code, "City, ST", or start URLs), which
+    listings (type and filters) and how far (limits)."""
 
     TOPIC = topics.SCRAPE_REQUESTED
     event_type: Literal["scrape.requested"] = "scrape.requested"
@@ -63,6 +97,7 @@ class ScrapeRequested(Event):
     start_urls: list[str] = Field(default_factory=list)
     location: str | None = None
     listing_type: Literal["for_sale", "for_rent", "sold", "off_market"] = "for_sale"
+    filters: ListingFilters = Field(default_factory=ListingFilters)
     max_items: int | None = Field(None, ge=1)
     max_pages: int | None = Field(None, ge=1)
 
@@ -70,17 +105,54 @@ class ScrapeRequested(Event):
         return (self.run_id or str(self.event_id)).encode()
 
 
+class ScrapeCancelRequested(Event):
+    """Stop the crawls of a pipeline run (or one scraping job) that are still running."""
+
+    TOPIC = topics.SCRAPE_CANCEL_REQUESTED
+    event_type: Literal["scrape.cancel_requested"] = "scrape.cancel_requested"
+    job_id: int | None = Field(None, description="one scraping job; else every job of run_id")
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _names_what_to_cancel(self) -> ScrapeCancelRequested:
+        if self.job_id is None and self.run_id is None:
+            raise ValueError("name a job_id or a run_id to cancel")
+        return self
+
+    def key(self) -> bytes:
+        return (self.run_id or str(self.job_id)).encode()
+
+
 class ProspectNew(Event):
-    """One raw listing as scraped, stored in `prospect_queue`."""
+    """One listing as scraped, stored in `prospect_queue`.
+
+    Version 2 carries the typed `Listing` and what changed since the source last showed
+    it; a version-1 event (flat `payload` facts) is read into the same shape.
+    """
 
     TOPIC = topics.PROSPECT_NEW
     event_type: Literal["prospect.new"] = "prospect.new"
+    schema_version: int = 2
     prospect_id: int
     source: str
     source_id: str
     url: str | None = None
-    payload: dict[str, Any]
+    listing: Listing
+    changes: list[ListingChange] = Field(default_factory=list)
     scraped_at: AwareDatetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade_version_1(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "listing" not in data and "payload" in data:
+            payload = data["payload"]
+            if not isinstance(payload, dict):
+                raise ValueError("payload must be an object")
+            listing = listing_from_flat_payload(
+                payload, str(data.get("source")), str(data.get("source_id")), data.get("url")
+            )
+            return {**data, "listing": listing}
+        return data
 
     def key(self) -> bytes:
         return f"{self.source}:{self.source_id}".encode()
@@ -97,37 +169,37 @@ class EnrichmentRequested(Event):
         return str(self.prospect_id).encode()
 
 
-class PropertyFacts(BaseModel):
-    """The normalised columns of a property, as the enricher writes them."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    address: str
-    city: str | None = None
-    state: str | None = None
-    zip_code: str | None = None
-    property_type: str | None = None
-    listing_type: str | None = None
-    bedrooms: int | None = None
-    bathrooms: float | None = None
-    sqft: int | None = None
-    lot_size: float | None = None
-    year_built: int | None = None
-    price: float | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-
-
 class PropertyEnriched(Event):
-    """One normalised, enriched property (a row of `properties`)."""
+    """One normalised, enriched property (a row of `properties`).
+
+    `listing` holds the home's facts with the enricher's normalised address parts;
+    `address` is the normalised one-line address. Version 1 carried the facts as
+    `facts` (flat columns); such an event is read into the same shape.
+    """
 
     TOPIC = topics.PROPERTY_ENRICHED
     event_type: Literal["property.enriched"] = "property.enriched"
+    schema_version: int = 2
     property_id: int
     prospect_id: int | None = None
     property_key: str
-    facts: PropertyFacts
+    address: str
+    listing: Listing
     enrichment: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade_version_1(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "listing" not in data and isinstance(data.get("facts"), dict):
+            facts = data["facts"]
+            listing = listing_from_flat_payload(
+                {**facts, "address": facts.get("address")},
+                "enricher",
+                str(data.get("property_key") or data.get("property_id")),
+                None,
+            )
+            return {**data, "address": facts.get("address"), "listing": listing}
+        return data
 
     def key(self) -> bytes:
         return str(self.property_id).encode()
@@ -196,6 +268,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     model.TOPIC: model
     for model in (
         ScrapeRequested,
+        ScrapeCancelRequested,
         ProspectNew,
         EnrichmentRequested,
         PropertyEnriched,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCRAPE_REQUESTED = "scrape.requested"
+SCRAPE_CANCEL_REQUESTED = "scrape.cancel_requested"
 PROSPECT_NEW = "prospect.new"
 ENRICHMENT_REQUESTED = "enrichment.requested"
 PROPERTY_ENRICHED = "property.enriched"
@@ -27,6 +28,7 @@ class TopicSpec:
 
 TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(SCRAPE_REQUESTED, "pipeline run id", "run a crawl"),
+    TopicSpec(SCRAPE_CANCEL_REQUESTED, "pipeline run id", "stop a run's crawls"),
     TopicSpec(PROSPECT_NEW, "source:source_id", "one raw listing as scraped"),
     TopicSpec(ENRICHMENT_REQUESTED, "prospect id", "re-enrich an existing prospect"),
     TopicSpec(PROPERTY_ENRICHED, "property id", "one normalised, enriched property"),

@@ -1,12 +1,16 @@
-"""Turning a raw listing into a normalised, enriched property. Pure: no I/O."""
+"""Turning a scraped listing into a normalised, enriched property. Pure: no I/O."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from services.enricher.listing import ListingFacts, read_listing
-from services.enricher.normalize import AddressError, normalize_address
+from services.enricher.normalize import (
+    UNIT_DESIGNATORS,
+    AddressError,
+    NormalizedAddress,
+    normalize_address,
+)
 from services.enricher.reference import (
     ACS_DEMOGRAPHICS,
     ACS_INCOME,
@@ -14,6 +18,7 @@ from services.enricher.reference import (
     USZIPS,
     ReferenceData,
 )
+from shared.listing import Listing
 
 
 class UnusableListing(ValueError):
@@ -23,26 +28,30 @@ class UnusableListing(ValueError):
 @dataclass(frozen=True)
 class EnrichedProperty:
     property_key: str
+    listing: Listing
     columns: dict[str, Any]
     enrichment_data: dict[str, Any]
     enrichment_sources: list[dict[str, Any]]
     fields_enriched: list[str]
 
 
-def enrich_listing(
-    payload: dict[str, Any], source: str, reference: ReferenceData
-) -> EnrichedProperty:
-    facts = read_listing(payload)
-    if not facts.street:
+def enrich_listing(listing: Listing, reference: ReferenceData) -> EnrichedProperty:
+    source = listing.source
+    if not listing.street:
         raise UnusableListing("listing has no street address")
     try:
-        address = normalize_address(facts.street, facts.city, facts.state, facts.zip_code)
+        address = normalize_address(
+            _street_with_unit(listing.street, listing.unit),
+            listing.city,
+            listing.state,
+            listing.zip_code,
+        )
     except AddressError as error:
         raise UnusableListing(str(error)) from error
     if not address.zip_code and not (address.city and address.state):
         raise UnusableListing("listing has neither a ZIP code nor a city and state")
 
-    columns = _columns(facts, address.line, address.city, address.state, address.zip_code)
+    columns = _columns(listing, address)
     provenance = {name: source for name, value in columns.items() if value is not None}
     data: dict[str, Any] = {}
     sources: list[dict[str, Any]] = [{"name": source, "kind": "listing"}]
@@ -81,8 +90,20 @@ def enrich_listing(
         | {f"location.{key}" for key in data.get("location", {})}
         | {f"demographics.{key}" for key in demographics}
     )
+    normalised = listing.model_copy(
+        update={
+            "street": address.street,
+            "unit": address.unit,
+            "city": columns["city"],
+            "state": columns["state"],
+            "zip_code": columns["zip_code"],
+            "latitude": columns["latitude"],
+            "longitude": columns["longitude"],
+        }
+    )
     return EnrichedProperty(
         property_key=address.key,
+        listing=normalised,
         columns=columns,
         enrichment_data=data,
         enrichment_sources=sources,
@@ -90,22 +111,29 @@ def enrich_listing(
     )
 
 
-def _columns(
-    facts: ListingFacts, line: str, city: str | None, state: str | None, zip_code: str | None
-) -> dict[str, Any]:
+def _street_with_unit(street: str, unit: str | None) -> str:
+    """One street line for the normaliser: `Apt 4` keeps its designator, a bare `4` gets `#`."""
+    if not unit:
+        return street
+    designator = unit.split()[0].upper().rstrip(".")
+    return f"{street} {unit}" if designator in UNIT_DESIGNATORS else f"{street} # {unit}"
+
+
+def _columns(listing: Listing, address: NormalizedAddress) -> dict[str, Any]:
+    """The `properties` columns of a listing, under its normalised address."""
     return {
-        "address": line,
-        "city": city,
-        "state": state,
-        "zip_code": zip_code,
-        "property_type": facts.property_type,
-        "listing_type": facts.listing_type,
-        "bedrooms": facts.bedrooms,
-        "bathrooms": facts.bathrooms,
-        "sqft": facts.sqft,
-        "lot_size": facts.lot_size,
-        "year_built": facts.year_built,
-        "price": facts.price,
-        "latitude": facts.latitude,
-        "longitude": facts.longitude,
+        "address": address.line,
+        "city": address.city,
+        "state": address.state,
+        "zip_code": address.zip_code,
+        "property_type": listing.property_type,
+        "listing_type": listing.status,
+        "bedrooms": listing.bedrooms,
+        "bathrooms": listing.bathrooms,
+        "sqft": None if listing.sqft is None else round(listing.sqft),
+        "lot_size": listing.lot_sqft,
+        "year_built": listing.year_built,
+        "price": listing.price,
+        "latitude": listing.latitude,
+        "longitude": listing.longitude,
     }

@@ -25,25 +25,31 @@ from shared.events import (
     EnrichmentRequested,
     Event,
     PropertyEnriched,
-    PropertyFacts,
     ProspectNew,
     derived_event_id,
 )
+from shared.listing import Listing, listing_from_payload
 from shared.messaging import PoisonMessage
 from shared.observability import ServiceMetrics
 from shared.storage import ObjectStore
 
 
 @dataclass(frozen=True)
-class Listing:
+class Prospect:
     """One prospect to enrich, with the event that asked for it."""
 
     event: Event
     prospect_id: int
-    source: str
-    source_id: str
-    payload: dict[str, Any]
+    listing: Listing
     dag_id: str
+
+    @property
+    def source(self) -> str:
+        return self.listing.source
+
+    @property
+    def source_id(self) -> str:
+        return self.listing.source_id
 
 
 @dataclass
@@ -62,39 +68,34 @@ class Enricher:
         )
 
     async def on_prospect(self, session: AsyncSession, event: ProspectNew) -> list[Event]:
-        return await self._enrich_one(session, self._listing(event))
+        return await self._enrich_one(session, self._prospect(event))
 
     async def on_prospects(
         self, session: AsyncSession, events: list[ProspectNew]
     ) -> dict[uuid.UUID, list[Event]]:
-        return await self._enrich_all(session, [self._listing(event) for event in events])
+        return await self._enrich_all(session, [self._prospect(event) for event in events])
 
     async def on_request(self, session: AsyncSession, event: EnrichmentRequested) -> list[Event]:
         prospect = await store.load_prospect(session, event.prospect_id)
         if prospect is None:
             raise PoisonMessage(f"prospect {event.prospect_id} does not exist")
-        listing = Listing(
-            event,
-            prospect["id"],
-            prospect["source"],
-            prospect["source_id"],
-            prospect["payload"],
-            store.PIPELINE_ID,
+        try:
+            listing = listing_from_payload(
+                prospect["payload"], prospect["source"], prospect["source_id"], prospect["url"]
+            )
+        except ValueError as error:
+            raise PoisonMessage(
+                f"prospect {event.prospect_id} holds no listing: {error}"
+            ) from error
+        return await self._enrich_one(
+            session, Prospect(event, prospect["id"], listing, store.PIPELINE_ID)
         )
-        return await self._enrich_one(session, listing)
 
     @staticmethod
-    def _listing(event: ProspectNew) -> Listing:
-        return Listing(
-            event,
-            event.prospect_id,
-            event.source,
-            event.source_id,
-            event.payload,
-            "scrape_listings",
-        )
+    def _prospect(event: ProspectNew) -> Prospect:
+        return Prospect(event, event.prospect_id, event.listing, "scrape_listings")
 
-    async def _enrich_one(self, session: AsyncSession, listing: Listing) -> list[Event]:
+    async def _enrich_one(self, session: AsyncSession, listing: Prospect) -> list[Event]:
         try:
             outputs = await self._enrich_all(session, [listing])
         except UnusableListing as error:
@@ -105,17 +106,15 @@ class Enricher:
         return outputs[listing.event.event_id]
 
     async def _enrich_all(
-        self, session: AsyncSession, listings: list[Listing]
+        self, session: AsyncSession, listings: list[Prospect]
     ) -> dict[uuid.UUID, list[Event]]:
         """Raises `UnusableListing` for the first listing that cannot become a property."""
         started_at = datetime.now(UTC)
         await self._archive(listings)
-        enriched: list[tuple[Listing, EnrichedProperty]] = []
+        enriched: list[tuple[Prospect, EnrichedProperty]] = []
         for listing in listings:
             try:
-                enriched.append(
-                    (listing, enrich_listing(listing.payload, listing.source, self.reference))
-                )
+                enriched.append((listing, enrich_listing(listing.listing, self.reference)))
             except UnusableListing:
                 self.rejected.labels("unusable_listing").inc()
                 raise
@@ -173,7 +172,8 @@ class Enricher:
                     property_id=ids[result.property_key],
                     prospect_id=listing.prospect_id,
                     property_key=result.property_key,
-                    facts=PropertyFacts(**result.columns),
+                    address=result.columns["address"],
+                    listing=result.listing,
                     enrichment=result.enrichment_data,
                 )
             ]
@@ -181,7 +181,7 @@ class Enricher:
         }
 
     @staticmethod
-    def _job(listing: Listing, started_at: datetime, status: str) -> dict[str, Any]:
+    def _job(listing: Prospect, started_at: datetime, status: str) -> dict[str, Any]:
         return {
             "dag_id": listing.dag_id,
             "dag_run_id": listing.event.run_id,
@@ -192,7 +192,7 @@ class Enricher:
             "completed_at": func.greatest(func.now(), started_at),
         }
 
-    async def _archive(self, listings: list[Listing]) -> None:
+    async def _archive(self, listings: list[Prospect]) -> None:
         """The raw events, as received, in one JSON-lines object per batch: written before
         anything else, keyed by the events it holds, so a redelivered batch rewrites it."""
         lines = [listing.event.model_dump_json() for listing in listings]
@@ -206,7 +206,7 @@ class Enricher:
             "application/x-ndjson",
         )
 
-    async def _record_rejection(self, listing: Listing, error: str) -> None:
+    async def _record_rejection(self, listing: Prospect, error: str) -> None:
         """Keep the failed job row although the event's own transaction rolls back."""
         async with self.sessions() as session, session.begin():
             await store.record_jobs(

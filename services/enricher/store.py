@@ -67,6 +67,7 @@ async def load_prospect(session: AsyncSession, prospect_id: int) -> dict[str, An
             prospect_queue.c.id,
             prospect_queue.c.source,
             prospect_queue.c.source_id,
+            prospect_queue.c.url,
             prospect_queue.c.payload,
         ).where(prospect_queue.c.id == prospect_id)
     )

@@ -49,7 +49,7 @@ class Scorer:
                     event,
                     event.property_id,
                     event.prospect_id,
-                    event.facts.model_dump(),
+                    event.listing.model_dump(),
                     event.enrichment,
                 )
                 for event in events

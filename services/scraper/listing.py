@@ -1,81 +1,77 @@
-"""A scraped listing: the item spiders yield, its validation and its stored payload.
+"""A scraped listing on its way to `prospect_queue`: the item spiders yield, the rules that
+decide whether it can become a prospect, and the hash that tells a changed listing from
+a listing seen before.
 
-The payload is flat: the parsed facts under the field names of
-`shared.events.PropertyFacts` (plus the source's listing id, currency and posting
-date), the request's `listing_type`, and under `jsonld` what the page itself said (its
-JSON-LD blocks), for provenance and for re-parsing.
+The listing itself is the shared `Listing`; `prospect_queue.payload` and
+`ProspectNew.listing` hold it as JSON.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from shared.listing import Listing
+
+# What changes without the listing changing (a day more on the market, the address the
+# page was fetched from): leaving it out of the hash keeps a listing seen again
+# "unchanged".
+VOLATILE_FIELDS = frozenset({"days_on_market", "url"})
+NO_PRICE_NEEDED = frozenset({"off_market", "other"})
 
 
 @dataclass(frozen=True)
-class ListingFacts:
-    listing_id: str | None = None
-    address: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip_code: str | None = None
-    property_type: str | None = None
-    bedrooms: int | None = None
-    bathrooms: float | None = None
-    sqft: int | None = None
-    lot_size: float | None = None
-    year_built: int | None = None
-    price: float | None = None
-    currency: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    date_posted: str | None = None
-
-
-@dataclass
 class ScrapedListing:
-    """The item: one listing page as a spider parsed it, before validation and storage."""
+    """The item: one listing as a spider parsed it, before validation and storage."""
 
-    source: str
-    source_id: str
-    url: str
-    listing_type: str
-    facts: ListingFacts
-    jsonld: list[Any] = field(default_factory=list)
+    listing: Listing
+
+    @property
+    def source(self) -> str:
+        return self.listing.source
+
+    @property
+    def source_id(self) -> str:
+        return self.listing.source_id
+
+    @property
+    def url(self) -> str | None:
+        return self.listing.url
 
     def payload(self) -> dict[str, Any]:
-        """What `prospect_queue.payload` and `ProspectNew.payload` carry."""
-        return {**asdict(self.facts), "listing_type": self.listing_type, "jsonld": self.jsonld}
+        """What `prospect_queue.payload` holds: the listing as JSON."""
+        return self.listing.model_dump(mode="json")
 
 
 def content_hash(payload: dict[str, Any]) -> str:
-    """sha256 of the payload in canonical JSON: equal content, equal hash."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """sha256 of the listing's lasting facts in canonical JSON: equal content, equal hash."""
+    lasting = {name: value for name, value in payload.items() if name not in VOLATILE_FIELDS}
+    canonical = json.dumps(lasting, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def validation_problems(item: ScrapedListing) -> list[str]:
-    """Why the item cannot become a prospect; empty when it can."""
-    facts = item.facts
+def validation_problems(listing: Listing) -> list[str]:
+    """Why the listing cannot become a prospect; empty when it can. A prospect needs an
+    address to key the home by, and a price unless it is an off-market record."""
     problems = []
-    if not item.source_id:
-        problems.append("no listing id")
-    if not facts.address:
+    if not listing.street:
         problems.append("no street address")
-    if facts.price is None:
+    if (
+        listing.price is None
+        and listing.sold_price is None
+        and listing.status not in NO_PRICE_NEEDED
+    ):
         problems.append("no price")
-    elif facts.price <= 0:
-        problems.append(f"price {facts.price} is not positive")
     return problems
 
 
-def matches_location(facts: ListingFacts, location: str | None) -> bool:
+def matches_location(listing: Listing, location: str | None) -> bool:
     """True when `location` (a ZIP code, a city, or "City, ST") names the listing's place."""
     if not location or not location.strip():
         return True
     wanted = location.strip().casefold()
-    city = (facts.city or "").casefold()
-    state = (facts.state or "").casefold()
-    return wanted in {(facts.zip_code or "").casefold(), city, f"{city}, {state}"}
+    city = (listing.city or "").casefold()
+    state = (listing.state or "").casefold()
+    return wanted in {(listing.zip_code or "").casefold(), city, f"{city}, {state}"}

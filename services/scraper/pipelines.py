@@ -55,7 +55,7 @@ class ValidationPipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: ScrapedListing) -> ScrapedListing:
-        problems = validation_problems(item)
+        problems = validation_problems(item.listing)
         if problems:
             self.stats.inc_value(STAT_ITEMS_FAILED)
             raise DropItem(f"invalid listing at {item.url}: {'; '.join(problems)}")
@@ -85,6 +85,7 @@ class DuplicatesPipeline:
 
 @dataclass
 class _Waiting:
+    item: ScrapedListing
     row: store.ProspectRow
     stored: asyncio.Future[store.StoredProspect]
 
@@ -126,7 +127,7 @@ class StorePipeline:
         row = store.ProspectRow(
             item.source, item.source_id, item.url, payload, content_hash(payload)
         )
-        waiting = _Waiting(row, asyncio.get_running_loop().create_future())
+        waiting = _Waiting(item, row, asyncio.get_running_loop().create_future())
         self._enqueue(waiting)
         try:
             stored = await waiting.stored
@@ -172,7 +173,7 @@ class StorePipeline:
                     run_id=self.spec.run_id,
                 )
             announced = [
-                self._event(waiting.row, stored[waiting.row.source, waiting.row.source_id])
+                self._event(waiting, stored[waiting.row.source, waiting.row.source_id])
                 for waiting in batch
                 if stored[waiting.row.source, waiting.row.source_id].needs_publishing(
                     self.spec.job_id
@@ -187,7 +188,8 @@ class StorePipeline:
         for waiting in batch:
             waiting.stored.set_result(stored[waiting.row.source, waiting.row.source_id])
 
-    def _event(self, row: store.ProspectRow, stored: store.StoredProspect) -> ProspectNew:
+    def _event(self, waiting: _Waiting, stored: store.StoredProspect) -> ProspectNew:
+        row = waiting.row
         return ProspectNew(
             event_id=derived_event_id(
                 SERVICE, self.spec.request_event_id, row.source, row.source_id, row.content_hash
@@ -197,7 +199,7 @@ class StorePipeline:
             source=row.source,
             source_id=row.source_id,
             url=row.url,
-            payload=row.payload,
+            listing=waiting.item.listing,
         )
 
     def _give_up(self, reason: str) -> None:

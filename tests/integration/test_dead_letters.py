@@ -23,12 +23,12 @@ from shared.events import (
     EnrichmentRequested,
     Event,
     PropertyEnriched,
-    PropertyFacts,
     ProspectNew,
     ScoreCreated,
     ScoringRequested,
     ScrapeRequested,
 )
+from shared.listing import Listing
 from shared.messaging import (
     HEADER_ATTEMPTS,
     HEADER_ERROR_MESSAGE,
@@ -80,7 +80,15 @@ async def good_event(sessions, topic: str, property_id: int, score_id: int, run_
             run_id=run_id,
             property_id=property_id,
             property_key="k",
-            facts=PropertyFacts(address="1 DLQ TEST ST", zip_code="98103", price=400_000.0),
+            address="1 DLQ TEST ST",
+            listing=Listing(
+                source="dlqtest",
+                source_id="k",
+                status="for_sale",
+                street="1 DLQ TEST ST",
+                zip_code="98103",
+                price=400_000.0,
+            ),
         )
     if topic == topics.SCORING_REQUESTED:
         return ScoringRequested(run_id=run_id, property_id=property_id)

@@ -28,11 +28,11 @@ from shared import topics
 from shared.db.tables import prospect_queue, scraping_jobs
 from shared.events import (
     PropertyEnriched,
-    PropertyFacts,
     ScoreCreated,
     ScrapeRequested,
     derived_event_id,
 )
+from shared.listing import Listing
 from shared.observability import ServiceMetrics
 from tests.conftest import TopicReader, publish, unique_run_id
 from tests.factories import insert_scored_property
@@ -188,11 +188,11 @@ async def test_every_demo_listing_becomes_one_prospect_of_the_run(
     assert {row.dag_run_id for row in rows} == {request.run_id}
     assert {row.scraping_job_id for row in rows} == {job.id}
     assert all(row.content_hash == content_hash(row.payload) for row in rows)
-    first = rows[0].payload
-    assert first["listing_type"] == "for_sale"
-    assert first["state"] == "WA"
-    assert first["price"] > 0
-    assert first["jsonld"][0]["@type"] == "RealEstateListing"
+    first = Listing.model_validate(rows[0].payload)
+    assert (first.source, first.source_id, first.status) == ("demo", rows[0].source_id, "for_sale")
+    assert first.state == "WA"
+    assert first.price is not None and first.price > 0
+    assert first.street and first.zip_code
 
 
 async def test_each_prospect_is_announced_once_with_the_run_id(
@@ -207,7 +207,8 @@ async def test_each_prospect_is_announced_once_with_the_run_id(
         row = rows[event["source_id"]]
         assert event["key"] == f"demo:{row.source_id}".encode()
         assert event["prospect_id"] == row.id
-        assert event["payload"] == row.payload
+        assert event["listing"] == row.payload
+        assert event["schema_version"] == 2
         assert event["event_id"] == str(
             derived_event_id("scraper", request.event_id, "demo", row.source_id, row.content_hash)
         )
@@ -364,7 +365,8 @@ async def test_prospect_status_follows_enrichment_then_scoring_and_never_goes_ba
         property_id=property_id,
         prospect_id=prospect_id,
         property_key="k",
-        facts=PropertyFacts(address="1 Test St"),
+        address="1 TEST ST",
+        listing=Listing(source="itest", source_id="k", status="for_sale", street="1 Test St"),
     )
 
     await publish(raw_producer, enriched)

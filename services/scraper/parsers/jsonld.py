@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 from parsel import Selector
 
-from services.scraper.listing import ListingFacts
+from services.scraper.parsers.page import ListingCollector, ParsedPage, absolute_urls
+from shared import quantities
+from shared.listing import ListingStatus, property_type
 
 RESIDENCE_TYPES = frozenset(
     {
@@ -27,57 +28,70 @@ RESIDENCE_TYPES = frozenset(
 )  # fmt: skip
 LISTING_TYPES = frozenset({"RealEstateListing", "Product", "Offer", "AggregateOffer"})
 OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
-TYPE_BY_CATEGORY = {
-    "singlefamilyresidence": "single_family",
-    "singlefamily": "single_family",
-    "condominium": "condo",
-    "condo": "condo",
-    "townhouse": "townhouse",
-    "apartment": "apartment",
-    "multifamily": "multi_family",
-    "duplex": "multi_family",
-    "manufacturedhome": "manufactured",
-    "mobilehome": "manufactured",
-    "land": "land",
-}
 TYPE_BY_SCHEMA_TYPE = {
     "SingleFamilyResidence": "single_family",
     "Apartment": "condo",
     "ApartmentComplex": "multi_family",
     "House": "single_family",
 }
-SQFT_PER_UNIT = {"FTK": 1.0, "SQF": 1.0, "MTK": 10.7639, "ACR": 43560.0}
 LOT_SIZE_NAMES = frozenset({"lotsize", "lotarea", "lotsizearea", "lotsizesquarefeet"})
-NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 
 
-@dataclass(frozen=True)
-class ParsedListing:
-    facts: ListingFacts
-    url: str | None
-    jsonld: list[Any]
+KIND_DETAIL = "jsonld.detail"
+KIND_INDEX = "jsonld.index"
+AVAILABILITY_STATUS: dict[str, ListingStatus] = {
+    "soldout": "sold",
+    "discontinued": "off_market",
+    "outofstock": "off_market",
+    "presale": "for_sale",
+    "preorder": "pending",
+    "instock": "for_sale",
+    "onlineonly": "for_sale",
+    "limitedavailability": "for_sale",
+}
 
 
-@dataclass(frozen=True)
-class PageLinks:
-    listings: list[str]
-    next_pages: list[str]
+def detect(body: str, url: str | None = None) -> str | None:
+    """`jsonld.detail` for a page whose JSON-LD describes a home, `jsonld.index` for one
+    that lists homes (an `ItemList`), None otherwise."""
+    if "ld+json" not in body[:2_000_000].lower():
+        return None
+    nodes = list(_nodes(_jsonld_blocks(Selector(text=body))))
+    if any(_types(node) & RESIDENCE_TYPES for node in nodes):
+        return KIND_DETAIL
+    if any("ItemList" in _types(node) for node in nodes):
+        return KIND_INDEX
+    return None
 
 
-@dataclass(frozen=True)
-class ParsedPage:
-    listing: ParsedListing | None
-    links: PageLinks
-
-
-def parse_page(html: str, page_url: str) -> ParsedPage:
-    """The listing a page describes (None when its JSON-LD describes no home) and its links
-    to listing pages (JSON-LD `ItemList` entries, `rel=bookmark` anchors) and to the next
-    index page (`rel=next`), absolute and without fragments."""
-    selector = Selector(text=html)
+def parse(
+    body: str,
+    url: str | None = None,
+    *,
+    source: str = "jsonld",
+    status: ListingStatus = "for_sale",
+) -> ParsedPage:
+    """The listing a page describes (none when its JSON-LD describes no home), its links
+    to listing pages (`ItemList` entries, `rel=bookmark` anchors) and to the next index
+    page (`rel=next`). `status` is the listing's status unless the offer's availability
+    says otherwise (`SoldOut` is sold)."""
+    selector = Selector(text=body)
     blocks = _jsonld_blocks(selector)
     nodes = list(_nodes(blocks))
-    return ParsedPage(_listing(blocks, nodes, page_url), _links(selector, nodes, page_url))
+    collector = ListingCollector()
+    home = next((node for node in nodes if _types(node) & RESIDENCE_TYPES), None)
+    if home is not None:
+        collector.add(
+            url or "page", lambda: _listing(home, nodes, url, source=source, status=status)
+        )
+    detail_urls, next_pages = _links(selector, nodes, url)
+    return ParsedPage(
+        kind=KIND_DETAIL if home is not None else KIND_INDEX,
+        listings=collector.listings,
+        failures=collector.failures,
+        detail_urls=detail_urls,
+        next_pages=next_pages,
+    )
 
 
 def _jsonld_blocks(selector: Selector) -> list[Any]:
@@ -93,57 +107,69 @@ def _jsonld_blocks(selector: Selector) -> list[Any]:
     return blocks
 
 
-def _listing(blocks: list[Any], nodes: list[dict[str, Any]], page_url: str) -> ParsedListing | None:
-    home = next((node for node in nodes if _types(node) & RESIDENCE_TYPES), None)
-    if home is None:
-        return None
+def _listing(
+    home: dict[str, Any],
+    nodes: list[dict[str, Any]],
+    page_url: str | None,
+    *,
+    source: str,
+    status: ListingStatus,
+) -> dict[str, Any]:
     listing = next(
         (node for node in nodes if _types(node) & LISTING_TYPES and _contains(node, home)), home
     )
     offer = _offer(home, listing, nodes)
     address = _first(home.get("address"), listing.get("address"))
     geo = _first(home.get("geo"), listing.get("geo")) or {}
-    price, currency = _price(offer)
-    facts = ListingFacts(
-        listing_id=_identifier(listing) or _identifier(home),
-        address=_address_part(address, "streetAddress"),
-        city=_address_part(address, "addressLocality"),
-        state=_address_part(address, "addressRegion"),
-        zip_code=_address_part(address, "postalCode"),
-        property_type=_property_type(home),
-        bedrooms=_int(_value(home.get("numberOfBedrooms"))),
-        bathrooms=_bathrooms(home),
-        sqft=_int(_area_sqft(home.get("floorSize"))),
-        lot_size=_area_sqft(_lot_size(home, listing)),
-        year_built=_int(home.get("yearBuilt")),
-        price=price,
-        currency=currency,
-        latitude=_float(geo.get("latitude") if isinstance(geo, dict) else None),
-        longitude=_float(geo.get("longitude") if isinstance(geo, dict) else None),
-        date_posted=_text(listing.get("datePosted")),
-    )
     url = _first(listing.get("url"), home.get("url"))
-    return ParsedListing(
-        facts=facts,
-        url=urljoin(page_url, url) if isinstance(url, str) else None,
-        jsonld=blocks,
-    )
+    url = urljoin(page_url or "", url) if isinstance(url, str) else page_url
+    identifier = _identifier(listing) or _identifier(home) or url
+    return {
+        "source": source,
+        "source_id": identifier,
+        "url": url,
+        "status": _availability_status(offer) or status,
+        "price": _price(offer),
+        "list_date": quantities.calendar_date(listing.get("datePosted")),
+        "street": _address_part(address, "streetAddress"),
+        "city": _address_part(address, "addressLocality"),
+        "state": _address_part(address, "addressRegion"),
+        "zip_code": _address_part(address, "postalCode"),
+        "latitude": quantities.number(geo.get("latitude") if isinstance(geo, dict) else None),
+        "longitude": quantities.number(geo.get("longitude") if isinstance(geo, dict) else None),
+        "property_type": _property_type(home),
+        "bedrooms": quantities.count(_value(home.get("numberOfBedrooms"))),
+        "bathrooms": quantities.bathrooms_total(
+            _value(home.get("numberOfBathroomsTotal")),
+            _value(home.get("numberOfFullBathrooms")),
+            _value(home.get("numberOfPartialBathrooms")),
+        ),
+        "sqft": quantities.area_sqft(home.get("floorSize")),
+        "lot_sqft": quantities.area_sqft(_lot_size(home, listing)),
+        "year_built": quantities.positive_integer(home.get("yearBuilt")),
+        "photos": [image for image in _images(home, listing, page_url)],
+        "description": quantities.text(_first(listing.get("description"), home.get("description"))),
+    }
 
 
-def _links(selector: Selector, nodes: list[dict[str, Any]], page_url: str) -> PageLinks:
+def _links(
+    selector: Selector, nodes: list[dict[str, Any]], page_url: str | None
+) -> tuple[list[str], list[str]]:
     listings = [
         url for node in nodes if "ItemList" in _types(node) for url in _item_list_urls(node)
     ]
     listings += selector.css('a[rel~="bookmark"]::attr(href)').getall()
     next_pages = selector.css('link[rel~="next"]::attr(href), a[rel~="next"]::attr(href)').getall()
-    return PageLinks(_absolute(listings, page_url), _absolute(next_pages, page_url))
+    return absolute_urls(listings, page_url), absolute_urls(next_pages, page_url)
 
 
-def _absolute(urls: list[str], base: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for url in urls:
-        seen.setdefault(urldefrag(urljoin(base, url.strip())).url, None)
-    return list(seen)
+def _images(home: dict[str, Any], listing: dict[str, Any], page_url: str | None) -> list[str]:
+    images = []
+    for image in _as_list(_first(home.get("image"), listing.get("image"))):
+        if isinstance(image, dict):
+            image = image.get("contentUrl") or image.get("url")
+        images.append(image)
+    return absolute_urls(images, page_url)
 
 
 def _item_list_urls(item_list: dict[str, Any]) -> Iterator[str]:
@@ -191,14 +217,21 @@ def _offer(home: dict[str, Any], listing: dict[str, Any], nodes: list[dict[str, 
     return next((node for node in nodes if _types(node) & OFFER_TYPES), None)
 
 
-def _price(offer: Any) -> tuple[float | None, str | None]:
+def _price(offer: Any) -> float | None:
     if not isinstance(offer, dict):
-        return None, None
+        return None
     specification = _first(*_as_list(offer.get("priceSpecification")))
     specification = specification if isinstance(specification, dict) else {}
-    price = _float(_first(offer.get("price"), offer.get("lowPrice"), specification.get("price")))
-    currency = _text(_first(offer.get("priceCurrency"), specification.get("priceCurrency")))
-    return price, currency
+    return quantities.positive(
+        _first(offer.get("price"), offer.get("lowPrice"), specification.get("price"))
+    )
+
+
+def _availability_status(offer: Any) -> ListingStatus | None:
+    availability = offer.get("availability") if isinstance(offer, dict) else None
+    if not isinstance(availability, str):
+        return None
+    return AVAILABILITY_STATUS.get(availability.rsplit("/", 1)[-1].casefold())
 
 
 def _identifier(node: dict[str, Any]) -> str | None:
@@ -223,24 +256,11 @@ def _address_part(address: Any, part: str) -> str | None:
 def _property_type(home: dict[str, Any]) -> str | None:
     category = _text(_first(*_as_list(home.get("accommodationCategory"))))
     if category:
-        key = re.sub(r"[^a-z]", "", category.casefold())
-        if key in TYPE_BY_CATEGORY:
-            return TYPE_BY_CATEGORY[key]
-    for schema_type, property_type in TYPE_BY_SCHEMA_TYPE.items():
+        return property_type(category)
+    for schema_type, platform_type in TYPE_BY_SCHEMA_TYPE.items():
         if schema_type in _types(home):
-            return property_type
+            return platform_type
     return None
-
-
-def _bathrooms(home: dict[str, Any]) -> float | None:
-    total = _float(_value(home.get("numberOfBathroomsTotal")))
-    if total is not None:
-        return total
-    full = _float(_value(home.get("numberOfFullBathrooms")))
-    partial = _float(_value(home.get("numberOfPartialBathrooms")))
-    if full is None and partial is None:
-        return None
-    return (full or 0.0) + 0.5 * (partial or 0.0)
 
 
 def _lot_size(home: dict[str, Any], listing: dict[str, Any]) -> Any:
@@ -254,20 +274,6 @@ def _lot_size(home: dict[str, Any], listing: dict[str, Any]) -> Any:
             if re.sub(r"[^a-z]", "", name.casefold()) in LOT_SIZE_NAMES:
                 return prop
     return None
-
-
-def _area_sqft(value: Any) -> float | None:
-    """Square feet from a number, a "1,234 sq ft" string or a QuantitativeValue."""
-    unit = "FTK"
-    if isinstance(value, dict):
-        unit = str(value.get("unitCode") or value.get("unitText") or "FTK").upper()
-        value = value.get("value")
-    amount = _float(value)
-    if amount is None:
-        return None
-    if unit in ("ACRE", "ACRES"):
-        unit = "ACR"
-    return round(amount * SQFT_PER_UNIT.get(unit, 1.0), 2)
 
 
 def _value(value: Any) -> Any:
@@ -289,20 +295,3 @@ def _text(value: Any) -> str | None:
         text = str(value).strip()
         return text or None
     return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        match = NUMBER.search(value)
-        if match:
-            return float(match.group().replace(",", ""))
-    return None
-
-
-def _int(value: Any) -> int | None:
-    number = _float(value)
-    return round(number) if number is not None else None

@@ -23,8 +23,9 @@ from services.scraper.crawls import (
     CrawlBudget,
     note_error,
 )
-from services.scraper.listing import ListingFacts, ScrapedListing, matches_location
-from services.scraper.parsers.jsonld import ParsedListing, parse_page
+from services.scraper.listing import ScrapedListing, matches_location
+from services.scraper.parsers import jsonld
+from services.scraper.parsers.page import ParsedPage
 
 # Index pages first: each one reveals a page of listings, which keeps the downloader busy;
 # behind a queue of listing pages the pagination would be fetched one page at a time.
@@ -61,33 +62,35 @@ class JsonLdListingSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         self.crawler.stats.inc_value(STAT_PAGES)
-        page = parse_page(response.text, response.url)
+        page = jsonld.parse(
+            response.text, response.url, source=self.source, status=self.listing_type
+        )
         if response.meta.get("listing", False):
-            yield from self._listing(response, page.listing)
-        for url in page.links.listings:
+            yield from self._listings(response, page)
+        for url in page.detail_urls:
             request = self._request(url, listing=True)
             if request is not None:
                 yield request
-        for url in page.links.next_pages:
+        for url in page.next_pages:
             request = self._request(url, listing=False)
             if request is not None:
                 yield request
 
-    def _listing(
-        self, response: Response, parsed: ParsedListing | None
-    ) -> Iterator[ScrapedListing]:
-        facts = parsed.facts if parsed else ListingFacts()
-        if parsed and not matches_location(facts, self.location):
-            self.crawler.stats.inc_value(STAT_ITEMS_FILTERED)
-            return
-        yield ScrapedListing(
-            source=self.source,
-            source_id=facts.listing_id or response.url,
-            url=(parsed.url if parsed and parsed.url else response.url),
-            listing_type=self.listing_type,
-            facts=facts,
-            jsonld=parsed.jsonld if parsed else [],
-        )
+    def _listings(self, response: Response, page: ParsedPage) -> Iterator[ScrapedListing]:
+        for failure in page.failures:
+            self._count_failure(f"could not read a listing at {response.url}: {failure}")
+        if not page.listings and not page.failures:
+            self._count_failure(f"no listing found at {response.url}")
+        for listing in page.listings:
+            if not matches_location(listing, self.location):
+                self.crawler.stats.inc_value(STAT_ITEMS_FILTERED)
+                continue
+            yield ScrapedListing(listing)
+
+    def _count_failure(self, message: str) -> None:
+        self.crawler.stats.inc_value(STAT_ITEMS_FAILED)
+        note_error(self.crawler.stats, message)
+        self.logger.warning(message)
 
     def _request(self, url: str, *, listing: bool) -> scrapy.Request | None:
         if url in self.requested or urlsplit(url).netloc not in self.hosts:

@@ -3,26 +3,27 @@ from pathlib import Path
 import pytest
 
 from services.enricher.enrich import UnusableListing, enrich_listing
-from services.enricher.listing import read_listing
 from services.enricher.quality import measure
 from services.enricher.reference import ReferenceData
+from shared.listing import Listing, listing_from_payload
 from tests.conftest import DATA_DIR
 
-SCRAPED_PAYLOAD = {
-    "listing_id": "DM-000001",
-    "address": "1200 Maple Street",
-    "city": "Redmond",
-    "state": "WA",
-    "zip_code": "98052",
-    "property_type": "single_family",
-    "bedrooms": 3,
-    "bathrooms": 2.5,
-    "sqft": 1980,
-    "lot_size": 10_890.0,
-    "year_built": 1994,
-    "price": 625_000.0,
-    "jsonld": [{"@type": "RealEstateListing"}],
-}
+LISTING = Listing(
+    source="demo",
+    source_id="DM-000001",
+    status="for_sale",
+    street="1200 Maple Street",
+    city="Redmond",
+    state="WA",
+    zip_code="98052",
+    property_type="single_family",
+    bedrooms=3,
+    bathrooms=2.5,
+    sqft=1980,
+    lot_sqft=10_890.0,
+    year_built=1994,
+    price=625_000.0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,37 +31,37 @@ def reference() -> ReferenceData:
     return ReferenceData.load(DATA_DIR)
 
 
-def test_the_facts_the_scraper_parsed_are_read() -> None:
-    facts = read_listing(SCRAPED_PAYLOAD)
-    assert (facts.street, facts.city, facts.state, facts.zip_code) == (
-        "1200 Maple Street",
-        "Redmond",
-        "WA",
-        "98052",
-    )
-    assert facts.property_type == "single_family"
-    assert (facts.bedrooms, facts.bathrooms, facts.sqft) == (3, 2.5, 1980)
-    assert facts.lot_size == pytest.approx(0.25 * 43_560)
-    assert read_listing({**SCRAPED_PAYLOAD, "property_type": "Single-Family"}).property_type == (
-        "single_family"
-    )
-    assert (facts.year_built, facts.price) == (1994, 625_000.0)
-
-
-def test_flat_records_are_read_too() -> None:
-    facts = read_listing(
-        {"address": "5 Elm St", "zip": "98103", "price": "$410,000", "bedrooms": "2"}
-    )
-    assert (facts.street, facts.zip_code, facts.price, facts.bedrooms) == (
+def test_a_version_1_payload_of_flat_facts_is_read_as_a_listing() -> None:
+    listing = listing_from_payload(
+        {"address": "5 Elm St", "zip": "98103", "price": "$410,000", "bedrooms": "2",
+         "lot_size": 10_890.0, "property_type": "Single-Family", "listing_type": "for_sale"},
+        "demo",
+        "DM-1",
+        None,
+    )  # fmt: skip
+    assert (listing.street, listing.zip_code, listing.price, listing.bedrooms) == (
         "5 Elm St",
         "98103",
         410_000.0,
         2,
     )
+    assert (listing.lot_sqft, listing.property_type, listing.status) == (
+        10_890.0,
+        "single_family",
+        "for_sale",
+    )
+
+
+def test_the_normalised_address_travels_on_the_listing(reference: ReferenceData) -> None:
+    enriched = enrich_listing(LISTING.model_copy(update={"unit": "Apt 4"}), reference)
+    assert enriched.property_key == "1200 MAPLE ST|4|98052"
+    assert (enriched.listing.street, enriched.listing.unit) == ("1200 MAPLE ST", "4")
+    assert enriched.columns["address"] == "1200 MAPLE ST # 4"
+    assert enriched.listing.latitude == enriched.columns["latitude"]
 
 
 def test_enrichment_adds_zip_centroid_and_census_figures(reference: ReferenceData) -> None:
-    enriched = enrich_listing(SCRAPED_PAYLOAD, "demo", reference)
+    enriched = enrich_listing(LISTING, reference)
     assert enriched.property_key == "1200 MAPLE ST||98052"
     location = enriched.enrichment_data["location"]
     assert location["precision"] == "zip_centroid"
@@ -75,7 +76,7 @@ def test_enrichment_adds_zip_centroid_and_census_figures(reference: ReferenceDat
 
 
 def test_without_reference_data_nothing_is_invented(tmp_path: Path) -> None:
-    enriched = enrich_listing(SCRAPED_PAYLOAD, "demo", ReferenceData.load(tmp_path))
+    enriched = enrich_listing(LISTING, ReferenceData.load(tmp_path))
     assert "location" not in enriched.enrichment_data
     assert "demographics" not in enriched.enrichment_data
     assert enriched.columns["latitude"] is None
@@ -95,7 +96,7 @@ def test_suppressed_census_values_are_left_out_and_top_codes_flagged(
 
 def test_a_listing_without_address_is_unusable(reference: ReferenceData) -> None:
     with pytest.raises(UnusableListing, match="no street address"):
-        enrich_listing({"price": 100_000}, "demo", reference)
+        enrich_listing(LISTING.model_copy(update={"street": None}), reference)
 
 
 def test_quality_reports_completeness_and_broken_rules() -> None:

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from services.scraper.demo_pages import index_page, listing_page
-from services.scraper.listing import ListingFacts
-from services.scraper.parsers.jsonld import PageLinks, ParsedListing, parse_page
+from services.scraper.parsers import jsonld
+from shared.listing import Listing
 from tests.unit.scraper.samples import demo_listing, demo_market
 
 BASE = "http://127.0.0.1:9180"
 
 
-def parse_listing(html: str, url: str) -> ParsedListing | None:
-    return parse_page(html, url).listing
+def parse_listing(html: str, url: str) -> Listing | None:
+    page = jsonld.parse(html, url, source="demo")
+    assert page.failures == []
+    return page.listings[0] if page.listings else None
 
 
-def page_links(html: str, url: str) -> PageLinks:
-    return parse_page(html, url).links
+def page_links(html: str, url: str) -> jsonld.ParsedPage:
+    return jsonld.parse(html, url, source="demo")
 
 
 def page_with(*blocks: object, extra: str = "") -> str:
@@ -36,9 +39,12 @@ def test_demo_detail_page_yields_every_fact_it_shows() -> None:
     parsed = parse_listing(html, f"{BASE}/listing/DM-000007")
 
     assert parsed is not None
-    assert parsed.facts == ListingFacts(
-        listing_id="DM-000007",
-        address="4521 Madrona Ave NE",
+    assert parsed == Listing(
+        source="demo",
+        source_id="DM-000007",
+        url=f"{BASE}/listing/DM-000007",
+        status="for_sale",
+        street="4521 Madrona Ave NE",
         city="Kirkland",
         state="WA",
         zip_code="98033",
@@ -46,16 +52,14 @@ def test_demo_detail_page_yields_every_fact_it_shows() -> None:
         bedrooms=3,
         bathrooms=2.25,
         sqft=2570,
-        lot_size=7242.0,
+        lot_sqft=7242.0,
         year_built=1951,
         price=538_000.0,
-        currency="USD",
         latitude=47.721,
         longitude=-122.319,
-        date_posted="2014-12-09",
+        list_date=date(2014, 12, 9),
+        description=parsed.description,
     )
-    assert parsed.url == f"{BASE}/listing/DM-000007"
-    assert parsed.jsonld[0]["@type"] == "RealEstateListing"
 
 
 @pytest.mark.parametrize(
@@ -68,8 +72,8 @@ def test_demo_property_types_survive_the_round_trip(property_type: str, unit: st
     parsed = parse_listing(listing_page(listing).decode(), BASE + listing.path)
 
     assert parsed is not None
-    assert parsed.facts.property_type == property_type
-    assert parsed.facts.address == listing.street_address
+    assert parsed.property_type == property_type
+    assert parsed.street == listing.street_address
 
 
 def test_demo_index_page_links_its_twenty_listings_and_the_next_page() -> None:
@@ -79,7 +83,7 @@ def test_demo_index_page_links_its_twenty_listings_and_the_next_page() -> None:
 
     links = page_links(html.decode(), f"{BASE}/listings?page=2")
 
-    assert links.listings == [f"{BASE}/listing/DM-{n:06d}" for n in range(21, 41)]
+    assert links.detail_urls == [f"{BASE}/listing/DM-{n:06d}" for n in range(21, 41)]
     assert links.next_pages == [f"{BASE}/listings?page=3"]
 
 
@@ -90,7 +94,7 @@ def test_last_index_page_has_no_next_page() -> None:
 
     links = page_links(html.decode(), f"{BASE}/listings?page=3")
 
-    assert len(links.listings) == 5
+    assert len(links.detail_urls) == 5
     assert links.next_pages == []
 
 
@@ -123,12 +127,12 @@ def test_flat_residence_that_is_also_a_product_with_its_own_offer() -> None:
     parsed = parse_listing(page_with(home), "https://example.test/homes/1-pine")
 
     assert parsed is not None
-    facts = parsed.facts
-    assert (facts.listing_id, facts.address, facts.price) == ("Z-99", "1 Pine St", 1_250_000.0)
+    facts = parsed
+    assert (facts.source_id, facts.street, facts.price) == ("Z-99", "1 Pine St", 1_250_000.0)
     assert facts.bedrooms is None, "numberOfRooms is not a bedroom count"
     assert facts.bathrooms == 2.5
     assert facts.sqft == 1234
-    assert facts.lot_size == 10890.0
+    assert facts.lot_sqft == 10890.0
     assert facts.property_type == "single_family"
 
 
@@ -156,8 +160,8 @@ def test_graph_with_separate_offer_and_metric_floor_size() -> None:
     parsed = parse_listing(page_with(graph), "https://example.test/a-17")
 
     assert parsed is not None
-    facts = parsed.facts
-    assert (facts.listing_id, facts.address, facts.price) == ("A-17", "77 Harbor Way", 650_000.0)
+    facts = parsed
+    assert (facts.source_id, facts.street, facts.price) == ("A-17", "77 Harbor Way", 650_000.0)
     assert facts.sqft == 1076
     assert (facts.latitude, facts.longitude) == (47.61, -122.35)
     assert facts.property_type == "condo"
@@ -169,8 +173,7 @@ def test_broken_jsonld_block_is_skipped_not_fatal() -> None:
 
     parsed = parse_listing(html, "https://example.test/5-fern")
     assert parsed is not None
-    assert parsed.jsonld == [home]
-    assert parsed.facts.address == "5 Fern Ct"
+    assert parsed.street == "5 Fern Ct"
 
 
 def test_page_without_a_home_in_its_jsonld_is_no_listing() -> None:
@@ -185,8 +188,8 @@ def test_listing_without_offer_has_no_price() -> None:
     parsed = parse_listing(page_with(home), "https://example.test/5-fern")
 
     assert parsed is not None
-    assert parsed.facts.price is None
-    assert parsed.facts.address == "5 Fern Ct"
+    assert parsed.price is None
+    assert parsed.street == "5 Fern Ct"
 
 
 def test_links_are_absolute_deduplicated_and_without_fragments() -> None:
@@ -199,5 +202,5 @@ def test_links_are_absolute_deduplicated_and_without_fragments() -> None:
 
     links = page_links(html, "https://site.test/p?page=1")
 
-    assert links.listings == ["https://site.test/l/1", "https://other.test/l/2"]
+    assert links.detail_urls == ["https://site.test/l/1", "https://other.test/l/2"]
     assert links.next_pages == ["https://site.test/p?page=2"]

@@ -62,17 +62,19 @@ def test_listing_page_yields_one_listing_item() -> None:
     assert len(items) == 1
     item = items[0]
     assert (item.source, item.source_id, item.url) == ("demo", "DM-000004", url)
-    assert item.facts.price == 538_000.0
+    assert item.listing.price == 538_000.0
     assert crawl.crawler.stats.get_value("reos/pages_crawled") == 1
 
 
-def test_listing_page_without_jsonld_still_yields_an_item_to_fail_validation() -> None:
+def test_listing_page_without_jsonld_is_counted_as_a_failed_item_with_its_url() -> None:
     crawl = spider()
     url = f"{SITE}/listing/DM-000009"
 
     output = list(crawl.parse(response(url, b"<html><body>gone</body></html>", listing=True)))
 
-    assert [(item.source_id, item.facts.address) for item in output] == [(url, None)]
+    assert output == []
+    assert crawl.crawler.stats.get_value("reos/items_failed") == 1
+    assert crawl.crawler.stats.get_value("reos/errors") == [f"no listing found at {url}"]
 
 
 def test_max_items_bounds_the_listing_pages_requested() -> None:

@@ -2,67 +2,56 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from services.scraper.demo_pages import listing_page
 from services.scraper.listing import (
-    ListingFacts,
     ScrapedListing,
     content_hash,
     matches_location,
     validation_problems,
 )
-from services.scraper.parsers.jsonld import parse_page
+from services.scraper.parsers import jsonld
 from services.scraper.store import StoredProspect
+from shared.listing import Listing
 from tests.unit.scraper.samples import demo_listing
 
 URL = "http://127.0.0.1:9180/listing/DM-000123"
 
 
-def scraped(**changes: object) -> ScrapedListing:
-    parsed = parse_page(listing_page(demo_listing(**changes)).decode(), URL).listing
-    assert parsed is not None
-    return ScrapedListing(
-        source="demo",
-        source_id=parsed.facts.listing_id or URL,
-        url=URL,
-        listing_type="for_sale",
-        facts=parsed.facts,
-        jsonld=parsed.jsonld,
-    )
+def scraped(url: str = URL, **changes: object) -> ScrapedListing:
+    page = jsonld.parse(listing_page(demo_listing(**changes)).decode(), url, source="demo")
+    return ScrapedListing(page.listings[0])
 
 
 def test_complete_listing_has_no_problems() -> None:
-    assert validation_problems(scraped()) == []
+    assert validation_problems(scraped().listing) == []
 
 
 def test_listing_without_address_or_price_fails_validation() -> None:
-    item = scraped()
-    item.facts = replace(item.facts, address=None, price=None)
+    listing = scraped().listing.model_copy(update={"street": None, "price": None})
 
-    assert validation_problems(item) == ["no street address", "no price"]
-
-
-def test_listing_with_zero_price_fails_validation() -> None:
-    assert validation_problems(scraped(price=0)) == ["price 0.0 is not positive"]
+    assert validation_problems(listing) == ["no street address", "no price"]
 
 
-def test_page_without_listing_data_fails_validation() -> None:
-    item = ScrapedListing("demo", URL, URL, "for_sale", ListingFacts())
-
-    assert validation_problems(item) == ["no street address", "no price"]
+def test_a_zero_price_is_unknown_and_fails_validation() -> None:
+    assert validation_problems(scraped(price=0).listing) == ["no price"]
 
 
-def test_payload_is_flat_facts_plus_the_pages_jsonld() -> None:
+def test_an_off_market_record_needs_no_price() -> None:
+    listing = scraped().listing.model_copy(update={"price": None, "status": "off_market"})
+
+    assert validation_problems(listing) == []
+
+
+def test_payload_is_the_listing_as_json() -> None:
     payload = scraped().payload()
 
-    assert payload["address"] == "4521 Madrona Ave NE"
+    assert payload["street"] == "4521 Madrona Ave NE"
     assert payload["zip_code"] == "98033"
     assert payload["price"] == 538_000.0
-    assert payload["lot_size"] == 7242.0
+    assert payload["lot_sqft"] == 7242.0
     assert payload["property_type"] == "single_family"
-    assert payload["listing_type"] == "for_sale"
-    assert payload["jsonld"][0]["offers"]["price"] == 538_000
+    assert payload["status"] == "for_sale"
+    assert Listing.model_validate(payload) == scraped().listing
 
 
 def test_content_hash_is_stable_and_follows_the_content() -> None:
@@ -73,19 +62,21 @@ def test_content_hash_is_stable_and_follows_the_content() -> None:
     assert len(same) == 64
 
 
-def test_payload_does_not_depend_on_the_host_the_site_is_served_on() -> None:
-    first = scraped()
-    parsed = parse_page(
-        listing_page(demo_listing()).decode(), "http://127.0.0.1:45555/listing/DM-000123"
-    ).listing
-    assert parsed is not None
+def test_content_hash_does_not_depend_on_the_host_the_site_is_served_on() -> None:
+    elsewhere = scraped("http://127.0.0.1:45555/listing/DM-000123")
 
-    assert parsed.jsonld == first.jsonld
-    assert parsed.facts == first.facts
+    assert content_hash(elsewhere.payload()) == content_hash(scraped().payload())
+
+
+def test_days_on_market_ticking_up_is_no_change() -> None:
+    listing = scraped().listing
+    later = listing.model_copy(update={"days_on_market": 12})
+
+    assert content_hash(later.model_dump(mode="json")) == content_hash(scraped().payload())
 
 
 def test_location_filter_accepts_zip_city_or_city_and_state() -> None:
-    facts = scraped().facts
+    facts = scraped().listing
 
     assert matches_location(facts, None)
     assert matches_location(facts, "98033")
