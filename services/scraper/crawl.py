@@ -12,15 +12,13 @@ import sys
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerProcess
-from scrapy.spiders import Spider
 
 from services.scraper.config import ScraperConfig
 from services.scraper.crawls import CrawlReport, CrawlSpec, report_from_stats
 from services.scraper.pipelines import SPEC_SETTING, item_pipelines
-from services.scraper.spiders.jsonld import JsonLdListingSpider
+from services.scraper.spiders import SPIDERS
 from shared.observability import configure_logging, current_run_id
 
-SPIDERS: dict[str, type[Spider]] = {JsonLdListingSpider.name: JsonLdListingSpider}
 GRACEFUL_SHARE_OF_TIMEOUT = 0.95
 
 
