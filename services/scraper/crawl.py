@@ -61,6 +61,7 @@ def run(spec: CrawlSpec, config: ScraperConfig) -> CrawlReport:
         start_urls=spec.start_urls,
         listing_type=spec.listing_type,
         location=spec.location,
+        filters=spec.filters,
         max_pages=spec.max_pages,
         max_items=spec.max_items,
     )

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from shared.events import ListingFilters
+
 SUCCESSFUL_FINISH_REASONS = frozenset(
     {"finished", "closespider_itemcount", "closespider_pagecount"}
 )
@@ -58,6 +60,7 @@ class CrawlSpec(BaseModel):
     start_urls: list[str] = Field(min_length=1)
     listing_type: str = "for_sale"
     location: str | None = None
+    filters: ListingFilters = Field(default_factory=ListingFilters)
     max_pages: int | None = None
     max_items: int | None = None
 

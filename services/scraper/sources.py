@@ -61,6 +61,7 @@ def plan_crawl(request: ScrapeRequested, job_id: int, config: ScraperConfig) -> 
         start_urls=start_urls,
         listing_type=request.listing_type,
         location=request.location,
+        filters=request.filters,
         max_pages=request.max_pages,
         max_items=request.max_items,
     )

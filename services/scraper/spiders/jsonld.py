@@ -26,6 +26,7 @@ from services.scraper.crawls import (
 from services.scraper.listing import ScrapedListing, matches_location
 from services.scraper.parsers import jsonld
 from services.scraper.parsers.page import ParsedPage
+from shared.events import ListingFilters
 
 # Index pages first: each one reveals a page of listings, which keeps the downloader busy;
 # behind a queue of listing pages the pagination would be fetched one page at a time.
@@ -41,6 +42,7 @@ class JsonLdListingSpider(scrapy.Spider):
         start_urls: list[str],
         listing_type: str = "for_sale",
         location: str | None = None,
+        filters: ListingFilters | None = None,
         max_pages: int | None = None,
         max_items: int | None = None,
         **kwargs: Any,
@@ -50,6 +52,7 @@ class JsonLdListingSpider(scrapy.Spider):
         self.start_urls = list(start_urls)
         self.listing_type = listing_type
         self.location = location
+        self.filters = filters or ListingFilters()
         self.hosts = {urlsplit(url).netloc for url in self.start_urls}
         self.budget = CrawlBudget(max_pages, max_items)
         self.requested: set[str] = set()
@@ -82,7 +85,7 @@ class JsonLdListingSpider(scrapy.Spider):
         if not page.listings and not page.failures:
             self._count_failure(f"no listing found at {response.url}")
         for listing in page.listings:
-            if not matches_location(listing, self.location):
+            if not (matches_location(listing, self.location) and self.filters.admits(listing)):
                 self.crawler.stats.inc_value(STAT_ITEMS_FILTERED)
                 continue
             yield ScrapedListing(listing)

@@ -12,6 +12,7 @@ from scrapy.utils.test import get_crawler
 from services.scraper.demo_pages import index_page, listing_page
 from services.scraper.listing import ScrapedListing
 from services.scraper.spiders.jsonld import JsonLdListingSpider
+from shared.events import ListingFilters
 from tests.unit.scraper.samples import demo_listing, demo_market
 
 SITE = "http://127.0.0.1:9180"
@@ -114,4 +115,14 @@ def test_location_filter_skips_listings_elsewhere() -> None:
     output = list(crawl.parse(response(url, listing_page(demo_listing(4)), listing=True)))
 
     assert output == []
+    assert crawl.crawler.stats.get_value("reos/items_filtered") == 1
+
+
+def test_listings_outside_the_filters_are_counted_as_filtered() -> None:
+    crawl = spider(filters=ListingFilters(max_price=500_000))
+    url = f"{SITE}/listing/DM-000004"
+
+    output = list(crawl.parse(response(url, listing_page(demo_listing(4)), listing=True)))
+
+    assert [item for item in output if isinstance(item, ScrapedListing)] == []
     assert crawl.crawler.stats.get_value("reos/items_filtered") == 1
