@@ -1,14 +1,6 @@
-"""`python -m services.scorer` / `reos-scorer`."""
+"""`python -m services.scorer` / `reos-scorer`: the service, or a model command (see `cli`)."""
 
-from services.scorer.app import HTTP_PORT, SERVICE, build
-from shared.service import serve
-from shared.settings import get_settings
-
-
-def main() -> None:
-    settings = get_settings()
-    serve(build(settings), settings, HTTP_PORT, SERVICE)
-
+from services.scorer.cli import main
 
 if __name__ == "__main__":
     main()
