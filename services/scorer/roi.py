@@ -30,6 +30,7 @@ percent, in fields whose names end in `_percent`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import Any
@@ -200,7 +201,7 @@ def monthly_payment(principal: float, annual_rate: float, term_years: int) -> fl
     rate = annual_rate / MONTHS_PER_YEAR
     if rate == 0:
         return principal / months
-    return principal * rate / (1 - (1 + rate) ** -months)
+    return principal * rate / -math.expm1(-months * math.log1p(rate))
 
 
 def loan_balance(principal: float, annual_rate: float, term_years: int, payments: int) -> float:
@@ -213,8 +214,8 @@ def loan_balance(principal: float, annual_rate: float, term_years: int, payments
     if rate == 0:
         return principal * (1 - paid / months)
     payment = monthly_payment(principal, annual_rate, term_years)
-    growth = (1 + rate) ** paid
-    return max(0.0, principal * growth - payment * (growth - 1) / rate)
+    growth_less_one = math.expm1(paid * math.log1p(rate))
+    return max(0.0, principal + principal * growth_less_one - payment * growth_less_one / rate)
 
 
 def operating_statement(
