@@ -168,13 +168,17 @@ class Scores:
         return asdict(self)
 
 
+Part = tuple[str, Any, float | None]
+"""A component before weighting: its name, its input value, its sub-score (None if missing)."""
+
+
 def ramp(value: float, zero_at: float, full_at: float) -> float:
     """0 at `zero_at`, 100 at `full_at`, straight between, clamped; either may be larger."""
     share = (value - zero_at) / (full_at - zero_at)
     return 100.0 * min(1.0, max(0.0, share))
 
 
-def combine(parts: Iterable[tuple[str, Any, float | None]], weights: Mapping[str, float]) -> Score:
+def combine(parts: Iterable[Part], weights: Mapping[str, float]) -> Score:
     """The weighted mean of the sub-scores present, with every part reported."""
     parts = list(parts)
     present = sum(weights[name] for name, _, sub in parts if sub is not None)
@@ -195,11 +199,17 @@ def combine(parts: Iterable[tuple[str, Any, float | None]], weights: Mapping[str
     return Score(round(min(100.0, max(0.0, mean)), 2), components, round(present / total, 4), False)
 
 
+def ramped(name: str, value: float | None, zero_at: float, full_at: float) -> Part:
+    """A component scored on a ramp; missing when its value is."""
+    return name, value, None if value is None else ramp(value, zero_at, full_at)
+
+
+def signal_part(name: str, signals: tuple[str, ...] | None, points: Mapping[str, float]) -> Part:
+    return name, signals, None if signals is None else signal_points(signals, points)
+
+
 def investment_score(inputs: ScoreInputs) -> Score:
     discount = discount_to_value(inputs.price, inputs.estimated_value)
-    cap = _finite(inputs.cap_rate_percent)
-    cash = _finite(inputs.cash_on_cash_percent)
-    signals = normalise_signals(inputs.distress_signals)
     return combine(
         [
             (
@@ -207,20 +217,19 @@ def investment_score(inputs: ScoreInputs) -> Score:
                 None if discount is None else round(100 * discount, 3),
                 None if discount is None else ramp(discount, DISCOUNT_ZERO_AT, DISCOUNT_FULL_AT),
             ),
-            (
-                "cap_rate",
-                cap,
-                None if cap is None else ramp(cap, CAP_RATE_ZERO_AT, CAP_RATE_FULL_AT),
+            ramped(
+                "cap_rate", _finite(inputs.cap_rate_percent), CAP_RATE_ZERO_AT, CAP_RATE_FULL_AT
             ),
-            (
+            ramped(
                 "cash_on_cash",
-                cash,
-                None if cash is None else ramp(cash, CASH_ON_CASH_ZERO_AT, CASH_ON_CASH_FULL_AT),
+                _finite(inputs.cash_on_cash_percent),
+                CASH_ON_CASH_ZERO_AT,
+                CASH_ON_CASH_FULL_AT,
             ),
-            (
+            signal_part(
                 "distress_opportunity",
-                signals,
-                None if signals is None else signal_points(signals, DISTRESS_OPPORTUNITY_POINTS),
+                normalise_signals(inputs.distress_signals),
+                DISTRESS_OPPORTUNITY_POINTS,
             ),
         ],
         INVESTMENT_WEIGHTS,
@@ -229,46 +238,37 @@ def investment_score(inputs: ScoreInputs) -> Score:
 
 def risk_score(inputs: ScoreInputs) -> Score:
     width = relative_band_width(inputs.estimated_value, inputs.value_low, inputs.value_high)
-    signals = normalise_signals(inputs.distress_signals)
-    completeness = _finite(inputs.completeness_percent)
-    age = building_age(inputs.year_built, inputs.valuation_year)
-    days = _finite(inputs.days_on_market)
-    dscr = _finite(inputs.dscr)
     return combine(
         [
-            (
+            ramped(
                 "valuation_uncertainty",
                 None if width is None else round(width, 4),
-                None if width is None else ramp(width, UNCERTAINTY_ZERO_AT, UNCERTAINTY_FULL_AT),
+                UNCERTAINTY_ZERO_AT,
+                UNCERTAINTY_FULL_AT,
             ),
-            (
+            signal_part(
                 "distress_hazard",
-                signals,
-                None if signals is None else signal_points(signals, DISTRESS_HAZARD_POINTS),
+                normalise_signals(inputs.distress_signals),
+                DISTRESS_HAZARD_POINTS,
             ),
-            (
+            ramped(
                 "missing_data",
-                completeness,
-                None
-                if completeness is None
-                else ramp(completeness, COMPLETENESS_ZERO_RISK_AT, COMPLETENESS_FULL_RISK_AT),
+                _finite(inputs.completeness_percent),
+                COMPLETENESS_ZERO_RISK_AT,
+                COMPLETENESS_FULL_RISK_AT,
             ),
-            (
+            ramped(
                 "building_age",
-                age,
-                None if age is None else ramp(age, AGE_ZERO_RISK_AT, AGE_FULL_RISK_AT),
+                building_age(inputs.year_built, inputs.valuation_year),
+                AGE_ZERO_RISK_AT,
+                AGE_FULL_RISK_AT,
             ),
-            (
-                "debt_coverage",
-                dscr,
-                None if dscr is None else ramp(dscr, DSCR_ZERO_RISK_AT, DSCR_FULL_RISK_AT),
-            ),
-            (
+            ramped("debt_coverage", _finite(inputs.dscr), DSCR_ZERO_RISK_AT, DSCR_FULL_RISK_AT),
+            ramped(
                 "days_on_market",
-                days,
-                None
-                if days is None
-                else ramp(days, DAYS_ON_MARKET_ZERO_RISK_AT, DAYS_ON_MARKET_FULL_RISK_AT),
+                _finite(inputs.days_on_market),
+                DAYS_ON_MARKET_ZERO_RISK_AT,
+                DAYS_ON_MARKET_FULL_RISK_AT,
             ),
         ],
         RISK_WEIGHTS,
