@@ -376,7 +376,8 @@ def analyse(
     if monthly_rent < 0:
         raise ValueError(f"monthly rent cannot be negative, got {monthly_rent}")
     hoa = hoa_monthly or 0.0
-    value_basis = estimated_value if estimated_value and estimated_value > 0 else price
+    estimate = estimated_value if estimated_value is not None and estimated_value > 0 else None
+    value_basis = price if estimate is None else estimate
     loan = price * (1 - assumptions.down_payment_share)
     payment = monthly_payment(loan, assumptions.mortgage_rate, assumptions.term_years)
     debt_service = payment * MONTHS_PER_YEAR
@@ -397,7 +398,7 @@ def analyse(
         price=price,
         monthly_rent=_money(monthly_rent),
         value_basis=_money(value_basis),
-        value_basis_source="estimated_value" if value_basis != price else "price",
+        value_basis_source="price" if estimate is None else "estimated_value",
         hoa_monthly=_money(hoa),
         annual_tax_source="listing" if annual_tax is not None else "assumed_rate",
         loan_amount=_money(loan),
