@@ -31,6 +31,7 @@ Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 
 EARTH_RADIUS_KM = 6371.0088
+MIN_LEVEL_SALES = 20
 PROPERTY_TYPE_CODES = {
     "single_family": 0.0,
     "townhouse": 1.0,
@@ -100,6 +101,7 @@ class NeighbourhoodSettings:
     half_life_days: float = 240.0
     recent_days: int = 120
     min_recent_sales: int = 3
+    market_window_days: int = 30
 
 
 def day_number(value: date) -> int:
@@ -174,6 +176,7 @@ class ReferenceSales:
         self._priced_cumsum = np.concatenate([[0.0], np.cumsum(self.log_ppsf[self._priced])])
         self._price_cumsum = np.concatenate([[0.0], np.cumsum(self.log_price)])
         self._previous_sales = self._index_parcels()
+        self._levels: dict[int, Floats] = {}
 
     @classmethod
     def from_sales(cls, sales: Sequence[Sale]) -> ReferenceSales:
@@ -251,14 +254,22 @@ class ReferenceSales:
             ]
         )
 
-    def market_recent(self, day: float, recent_days: int) -> float:
-        """Mean log $/sq ft of all sales in the `recent_days` before `day`."""
+    def market_level(self, days: Floats, window_days: int) -> Floats:
+        """Mean log $/sq ft of all sales in the `window_days` before each day (NaN when
+        fewer than `MIN_LEVEL_SALES` sold then)."""
         priced_days = self.day[self._priced]
-        end = int(np.searchsorted(priced_days, day, side="left"))
-        start = int(np.searchsorted(priced_days, day - recent_days, side="left"))
-        if end == start:
-            return math.nan
-        return float((self._priced_cumsum[end] - self._priced_cumsum[start]) / (end - start))
+        end = np.searchsorted(priced_days, days, side="left")
+        start = np.searchsorted(priced_days, np.asarray(days) - window_days, side="left")
+        count = end - start
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = (self._priced_cumsum[end] - self._priced_cumsum[start]) / count
+        return np.where(count >= MIN_LEVEL_SALES, level, np.nan)
+
+    def level_at_sale(self, window_days: int) -> Floats:
+        """`market_level` on each reference sale's own day (cached per window)."""
+        if window_days not in self._levels:
+            self._levels[window_days] = self.market_level(self.day, window_days)
+        return self._levels[window_days]
 
     def mean_log_price_before(self, day: float) -> float:
         count = self.count_before(day)
@@ -349,6 +360,11 @@ def _neighbour_block(
     age = day - reference.day[picked]
     weight = 0.5 ** (age / settings.half_life_days) / (distance + settings.distance_floor_km)
     log_ppsf = reference.log_ppsf[picked]
+    if settings.market_window_days:
+        window = settings.market_window_days
+        now = reference.market_level(np.array([day]), window)[0]
+        drift = now - reference.level_at_sale(window)[picked]
+        log_ppsf = log_ppsf + np.where(np.isfinite(drift), drift, 0.0)
     near_weight = weight[:, :near]
     near_ppsf = log_ppsf[:, :near]
     mean_ppsf = _weighted_mean(near_ppsf, near_weight)
@@ -385,7 +401,7 @@ def build_features(
         rows = np.flatnonzero(on_day & located)
         if rows.size:
             neighbourhood[rows, :9] = _neighbour_block(reference, xy[rows], day, settings)
-        market = reference.market_recent(day, settings.recent_days)
+        market = reference.market_level(np.array([day]), settings.recent_days)[0]
         neighbourhood[on_day, 13] = market
     neighbourhood[:, 9] = log_sqft - neighbourhood[:, 3]
     fallback_log_price = np.full(len(homes), np.nan)

@@ -163,6 +163,15 @@ async def promote(session: AsyncSession, version: str) -> RegisteredModel:
     return _entry(row)
 
 
+async def archive(session: AsyncSession, version: str) -> None:
+    """Retire `version`: it stays registered but is never loaded again."""
+    await session.execute(
+        update(model_registry)
+        .where(model_registry.c.model_name == MODEL_NAME, model_registry.c.model_version == version)
+        .values(stage="archived")
+    )
+
+
 async def load(store: ObjectStore, entry: RegisteredModel) -> Valuer:
     """The valuer stored for a registry entry."""
     if not entry.artifact_uri:
