@@ -12,7 +12,7 @@ SERVICES := deploy/local/services.sh
 # Endpoints: the environment's if set, else the local stack's (.stack/env).
 WITH_ENV := deploy/local/with-env.sh
 
-.PHONY: help install stack stack-down migrate bootstrap up down status demo test test-unit bench lint format clean
+.PHONY: help install stack stack-down migrate bootstrap model up down status demo test test-unit bench lint format clean
 
 help:
 	@echo "make up        install, start the local stack and the five services, run a demo pipeline"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-unit the fast tests that need nothing running"
 	@echo "make bench     enrich -> score on 10,000 prospects, docgen render, scraper crawl rate"
 	@echo "make migrate   apply the database migrations"
+	@echo "make model     train and promote a first valuation model when none is in production"
 	@echo "make lint      ruff and mypy"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -45,7 +46,11 @@ migrate: stack
 bootstrap: stack
 	@$(WITH_ENV) $(PY) -m shared.bootstrap
 
-up: migrate bootstrap
+# A fresh clone scores before anyone trains: the first AVM, from the configured sales data.
+model: migrate bootstrap
+	@$(WITH_ENV) $(PY) -m services.scorer ensure-model
+
+up: migrate bootstrap model
 	@$(WITH_ENV) $(SERVICES) start
 	@$(WITH_ENV) $(PY) -m deploy.local.demo
 
@@ -57,13 +62,13 @@ status:
 	@$(STACK) status
 	@$(SERVICES) status
 
-test: migrate bootstrap
+test: migrate bootstrap model
 	@$(WITH_ENV) $(PY) -m pytest
 
 test-unit: install
 	@$(PY) -m pytest tests/unit
 
-bench: migrate bootstrap
+bench: migrate bootstrap model
 	@$(WITH_ENV) $(PY) -m tests.bench.pipeline
 	@$(WITH_ENV) $(PY) -m pytest tests/bench -q -s
 

@@ -9,7 +9,7 @@ older consumers.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -217,8 +217,51 @@ class ScoringRequested(Event):
         return str(self.property_id).encode()
 
 
+class ComparableSale(BaseModel):
+    """An earlier sale a valuation rests on."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    sale_date: date
+    price: float
+    price_per_sqft: float | None = None
+    sqft: float | None = None
+    bedrooms: float | None = None
+    bathrooms: float | None = None
+    year_built: int | None = None
+    distance_km: float | None = None
+    similarity: float
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class ValueEstimate(BaseModel):
+    """What the AVM says a property is worth: the estimate and its P10-P90 band, or the
+    reason there is none."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    model_version: str
+    estimated_value: float | None = None
+    value_low: float | None = None
+    value_high: float | None = None
+    reason: str | None = None
+    comparables: list[ComparableSale] = Field(default_factory=list)
+
+
+class RentFigure(BaseModel):
+    """A monthly rent estimate with its band."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    monthly_rent: float
+    low: float
+    high: float
+
+
 class ScoreCreated(Event):
-    """A score row was written to `property_scores`."""
+    """A score row was written to `property_scores`, with the valuation, rent and returns
+    it rests on (`returns`: the ROI figures and their assumptions, or why there are none)."""
 
     TOPIC = topics.SCORE_CREATED
     event_type: Literal["score.created"] = "score.created"
@@ -230,6 +273,9 @@ class ScoreCreated(Event):
     investment_score: float
     risk_score: float
     roi_estimate: float | None = None
+    valuation: ValueEstimate | None = None
+    rent: RentFigure | None = None
+    returns: dict[str, Any] = Field(default_factory=dict)
 
     def key(self) -> bytes:
         return str(self.property_id).encode()

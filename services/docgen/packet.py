@@ -125,7 +125,7 @@ def build_packet(
         score_id=int(score["id"]),
         address=clip(str(prop["address"])),
         locality=locality(prop.get("city"), prop.get("state"), prop.get("zip_code")),
-        facts=key_facts(prop),
+        facts=key_facts({**prop, "estimated_value": score.get("estimated_value")}),
         location=location_rows(prop, enrichment),
         overall_score=format_number(round(float(score["overall_score"]), 1)),
         scores=score_rows(score),

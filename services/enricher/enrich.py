@@ -11,6 +11,7 @@ from services.enricher.normalize import (
     NormalizedAddress,
     normalize_address,
 )
+from services.enricher.quality import quality_summary
 from services.enricher.reference import (
     ACS_DEMOGRAPHICS,
     ACS_INCOME,
@@ -85,6 +86,7 @@ def enrich_listing(listing: Listing, reference: ReferenceData) -> EnrichedProper
     if reference.missing:
         data["unavailable"] = sorted(reference.missing)
     data["provenance"] = provenance
+    data["quality"] = quality_summary(columns)
     fields_enriched = sorted(
         {name for name, origin in provenance.items() if origin != source}
         | {f"location.{key}" for key in data.get("location", {})}

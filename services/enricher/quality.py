@@ -77,3 +77,13 @@ def measure(columns: dict[str, Any]) -> list[QualityMeasure]:
             {"failed_rules": failed},
         ),
     ]
+
+
+def quality_summary(columns: dict[str, Any]) -> dict[str, Any]:
+    """What the next stages read of a record's quality: its completeness and broken rules."""
+    completeness, validation = measure(columns)
+    return {
+        "completeness_percent": completeness.value,
+        "missing": completeness.details["missing"],
+        "failed_rules": validation.details["failed_rules"],
+    }

@@ -1,28 +1,44 @@
 """The scorer's composition root: `property.enriched` and `scoring.requested` in,
-`score.created` out."""
+`score.created` out; the production AVM held and refreshed from the model registry."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from faststream.asgi import AsgiFastStream
 
-from services.scorer import store
+from services.scorer.config import ScorerConfig
 from services.scorer.handlers import Scorer
+from services.scorer.registry import ModelHolder
 from shared import topics
 from shared.events import PropertyEnriched, ScoreCreated, ScoringRequested
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from shared.storage import ObjectStore
 
 SERVICE = "scorer"
 HTTP_PORT = 9103
 
 
-def build(settings: Settings) -> AsgiFastStream:
+def build(settings: Settings, config: ScorerConfig | None = None) -> AsgiFastStream:
+    config = config or ScorerConfig()
     runtime = ServiceRuntime.create(SERVICE, settings)
-    scorer = Scorer(runtime.metrics)
+    models = ModelHolder(runtime.sessions, ObjectStore(settings), config.model_refresh_seconds)
+    scorer = Scorer(runtime.metrics, models, config)
+    watching: list[asyncio.Task[None]] = []
 
-    async def register_model() -> None:
-        async with runtime.sessions() as session, session.begin():
-            await store.register_model(session)
+    async def hold_the_production_model() -> None:
+        # Loaded before the first message is consumed; a promotion reaches the service
+        # within `model_refresh_seconds`, without a restart.
+        await models.refresh()
+        watching.append(asyncio.get_running_loop().create_task(models.watch()))
+
+    async def stop_watching() -> None:
+        for task in watching:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     runtime.batch_subscriber(
         topics.PROPERTY_ENRICHED, PropertyEnriched, scorer.on_enriched_batch, scorer.on_enriched
@@ -34,7 +50,9 @@ def build(settings: Settings) -> AsgiFastStream:
 
     runtime.messaging.declares(ScoreCreated)
     return runtime.asgi_app(
-        description="Scores enriched properties: rent estimate, cap rate, investment, "
-        "risk and overall scores with every component.",
-        on_startup=[register_model],
+        description="Values enriched properties with the production AVM (estimate, P10-P90 "
+        "band, comparables, SHAP contributions), estimates rent and returns under stated "
+        "assumptions, and scores investment, risk and overall with every component.",
+        on_startup=[hold_the_production_model],
+        on_shutdown=[stop_watching],
     )

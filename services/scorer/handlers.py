@@ -1,39 +1,57 @@
-"""What the scorer does with each event."""
+"""What the scorer does with each event: value, rent, returns and scores for a batch of
+properties (`appraisal`), one write per table, one `score.created` per property."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer import store
-from services.scorer.transparent import score
+from services.scorer.appraisal import Appraisal, appraise, home_of
+from services.scorer.avm import Valuation
+from services.scorer.config import ScorerConfig
+from services.scorer.registry import ModelHolder
 from shared.events import (
+    ComparableSale,
     Event,
     PropertyEnriched,
+    RentFigure,
     ScoreCreated,
     ScoringRequested,
+    ValueEstimate,
     derived_event_id,
 )
 from shared.messaging import PoisonMessage
 from shared.observability import ServiceMetrics
 
+INFERENCE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5)
+
 
 @dataclass
 class Scorer:
     metrics: ServiceMetrics
+    models: ModelHolder
+    config: ScorerConfig
 
     def __post_init__(self) -> None:
+        self.assumptions = self.config.assumptions()
         self.inference = self.metrics.histogram(
-            "model_inference_seconds", "Time to score one property", ["model_version"]
+            "model_inference_seconds",
+            "Time to value one batch of properties with the AVM",
+            ["model_version"],
+            INFERENCE_BUCKETS,
         )
         self.created = self.metrics.counter(
             "scores_created_total", "Scores written", ["model_version"]
+        )
+        self.unvalued = self.metrics.counter(
+            "properties_unvalued_total", "Properties the AVM could not value", ["reason"]
         )
 
     async def on_enriched(self, session: AsyncSession, event: PropertyEnriched) -> list[Event]:
@@ -42,48 +60,47 @@ class Scorer:
     async def on_enriched_batch(
         self, session: AsyncSession, events: list[PropertyEnriched]
     ) -> dict[uuid.UUID, list[Event]]:
-        return await self._score_all(
-            session,
-            [
-                (
-                    event,
-                    event.property_id,
-                    event.prospect_id,
-                    event.listing.model_dump(),
-                    event.enrichment,
-                )
-                for event in events
-            ],
-        )
+        await store.remember_properties(session, events)
+        subjects = [
+            store.Subject(event.property_id, event.prospect_id, event.listing, event.enrichment)
+            for event in events
+        ]
+        return await self._score_all(session, list(zip(events, subjects, strict=True)))
 
     async def on_request(self, session: AsyncSession, event: ScoringRequested) -> list[Event]:
-        found = await store.load_property(session, event.property_id)
-        if found is None:
-            raise PoisonMessage(f"property {event.property_id} does not exist")
-        outputs = await self._score_all(
-            session,
-            [(event, found["id"], found["prospect_id"], found, found["enrichment_data"])],
-        )
-        return outputs[event.event_id]
+        subject = await store.load_subject(session, event.property_id)
+        if subject is None:
+            raise PoisonMessage(f"property {event.property_id} has never reached the scorer")
+        return (await self._score_all(session, [(event, subject)]))[event.event_id]
 
     async def _score_all(
-        self,
-        session: AsyncSession,
-        items: list[tuple[Event, int, int | None, dict[str, Any], dict[str, Any]]],
+        self, session: AsyncSession, items: list[tuple[Event, store.Subject]]
     ) -> dict[uuid.UUID, list[Event]]:
-        """Score each `(event, property_id, prospect_id, facts, enrichment)`, one write."""
         started_at = datetime.now(UTC)
-        results = []
-        for _, _, _, facts, enrichment in items:
-            started = time.perf_counter()
-            result = score(facts, enrichment)
-            self.inference.labels(result.model_version).observe(time.perf_counter() - started)
-            results.append(result)
+        as_of = self.config.as_of()
+        subjects = [subject for _, subject in items]
+        valuations = await self._value(subjects)
+        rentals = await store.rentals_in(
+            session,
+            {subject.listing.zip_code for subject in subjects if subject.listing.zip_code},
+            self.config.rental_comparables_per_zip,
+        )
+        appraisals = [
+            appraise(
+                subject.listing,
+                subject.enrichment,
+                valuation,
+                rentals.get(subject.listing.zip_code or "", []),
+                as_of,
+                self.assumptions,
+            )
+            for subject, valuation in zip(subjects, valuations, strict=True)
+        ]
         score_ids = await store.save_scores(
             session,
             [
-                (item[1], result, item[0].run_id)
-                for item, result in zip(items, results, strict=True)
+                (subject.property_id, appraisal, event.run_id)
+                for (event, subject), appraisal in zip(items, appraisals, strict=True)
             ],
         )
         await store.record_jobs(
@@ -91,36 +108,71 @@ class Scorer:
             [
                 {
                     "dag_run_id": event.run_id,
-                    "property_id": property_id,
+                    "property_id": subject.property_id,
                     "score_id": score_id,
-                    "model_version": result.model_version,
+                    "model_version": appraisal.model_version,
                     "status": "success",
                     "source_event_id": event.event_id,
                     "started_at": started_at,
                     "completed_at": func.greatest(func.now(), started_at),
                 }
-                for (event, property_id, _, _, _), result, score_id in zip(
-                    items, results, score_ids, strict=True
+                for (event, subject), appraisal, score_id in zip(
+                    items, appraisals, score_ids, strict=True
                 )
             ],
         )
         outputs: dict[uuid.UUID, list[Event]] = {}
-        for (event, property_id, prospect_id, _, _), result, score_id in zip(
-            items, results, score_ids, strict=True
-        ):
-            self.created.labels(result.model_version).inc()
-            outputs[event.event_id] = [
-                ScoreCreated(
-                    event_id=derived_event_id("scorer", event.event_id),
-                    run_id=event.run_id,
-                    score_id=score_id,
-                    property_id=property_id,
-                    prospect_id=prospect_id,
-                    model_version=result.model_version,
-                    overall_score=result.overall_score,
-                    investment_score=result.investment_score,
-                    risk_score=result.risk_score,
-                    roi_estimate=result.roi_estimate,
-                )
-            ]
+        for (event, subject), appraisal, score_id in zip(items, appraisals, score_ids, strict=True):
+            self.created.labels(appraisal.model_version).inc()
+            outputs[event.event_id] = [score_created(event, subject, appraisal, score_id)]
         return outputs
+
+    async def _value(self, subjects: list[store.Subject]) -> list[Valuation | None]:
+        """The production AVM's valuations, or none while no model is in production."""
+        valuer = self.models.current
+        if valuer is None:
+            self.unvalued.labels("no_model").inc(len(subjects))
+            return [None] * len(subjects)
+        homes = [home_of(subject.listing) for subject in subjects]
+        started = time.perf_counter()
+        valuations = await asyncio.to_thread(valuer.value, homes, self.config.as_of())
+        self.inference.labels(valuer.version).observe(time.perf_counter() - started)
+        for valuation in valuations:
+            if valuation.estimated_value is None:
+                self.unvalued.labels("not_valuable").inc()
+        return list(valuations)
+
+
+def score_created(
+    event: Event, subject: store.Subject, appraisal: Appraisal, score_id: int
+) -> ScoreCreated:
+    valuation, rent = appraisal.valuation, appraisal.rent
+    return ScoreCreated(
+        event_id=derived_event_id("scorer", event.event_id),
+        run_id=event.run_id,
+        score_id=score_id,
+        property_id=subject.property_id,
+        prospect_id=subject.prospect_id,
+        model_version=appraisal.model_version,
+        overall_score=appraisal.scores.overall_score,
+        investment_score=appraisal.scores.investment_score,
+        risk_score=appraisal.scores.risk_score,
+        roi_estimate=appraisal.roi_estimate,
+        valuation=None
+        if valuation is None
+        else ValueEstimate(
+            model_version=valuation.model_version,
+            estimated_value=valuation.estimated_value,
+            value_low=valuation.value_low,
+            value_high=valuation.value_high,
+            reason=valuation.reason,
+            comparables=[
+                ComparableSale.model_validate(comparable, from_attributes=True)
+                for comparable in valuation.comparables
+            ],
+        ),
+        rent=None
+        if rent is None
+        else RentFigure(monthly_rent=rent.monthly_rent, low=rent.low, high=rent.high),
+        returns=appraisal.returns.to_dict(),
+    )

@@ -1,46 +1,147 @@
-"""The scorer's tables: property_scores, scoring_jobs and the model registry."""
+"""The scorer's tables: property_scores, scoring_jobs, scored_properties (its own copy of
+what it scores) and, through `registry`, the model registry."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scorer.transparent import ASSUMPTIONS, KEY_FACTS, MODEL_NAME, MODEL_VERSION, Score
-from shared.db.tables import model_registry, properties, property_scores, scoring_jobs
+from services.scorer.appraisal import Appraisal, comparables_json
+from services.scorer.rent import RentalComparable
+from shared.db.tables import property_scores, scored_properties, scoring_jobs
+from shared.events import PropertyEnriched
+from shared.listing import Listing
 
 PIPELINE_ID = "score_master"
 
 
+@dataclass(frozen=True)
+class Subject:
+    """One property to score: its facts and enrichment as the scorer last received them."""
+
+    property_id: int
+    prospect_id: int | None
+    listing: Listing
+    enrichment: dict[str, Any]
+
+
+async def remember_properties(session: AsyncSession, events: list[PropertyEnriched]) -> None:
+    """Keep the latest `property.enriched` of each property, for re-scoring on request and
+    as the platform's own market data (rentals, sales)."""
+    latest = {event.property_id: event for event in events}
+    statement = insert(scored_properties).values(
+        [
+            {
+                "property_id": event.property_id,
+                "prospect_id": event.prospect_id,
+                "address": event.address,
+                "listing": event.listing.model_dump(mode="json"),
+                "enrichment": event.enrichment,
+                "status": event.listing.status,
+                "zip_code": event.listing.zip_code,
+                "source_event_id": event.event_id,
+            }
+            for event in latest.values()
+        ]
+    )
+    excluded = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[scored_properties.c.property_id],
+            set_={
+                name: excluded[name]
+                for name in (
+                    "prospect_id",
+                    "address",
+                    "listing",
+                    "enrichment",
+                    "status",
+                    "zip_code",
+                    "source_event_id",
+                )
+            }
+            | {"updated_at": func.now()},
+        )
+    )
+
+
+async def load_subject(session: AsyncSession, property_id: int) -> Subject | None:
+    found = await session.execute(
+        select(scored_properties).where(scored_properties.c.property_id == property_id)
+    )
+    row = found.mappings().one_or_none()
+    if row is None:
+        return None
+    return Subject(
+        property_id=row["property_id"],
+        prospect_id=row["prospect_id"],
+        listing=Listing.model_validate(row["listing"]),
+        enrichment=row["enrichment"],
+    )
+
+
+async def rentals_in(
+    session: AsyncSession, zip_codes: set[str], per_zip: int
+) -> dict[str, list[RentalComparable]]:
+    """The platform's own rental listings in each ZIP, newest first, as rent comparables."""
+    if not zip_codes or per_zip == 0:
+        return {}
+    ranked = (
+        select(
+            scored_properties.c.zip_code,
+            scored_properties.c.listing,
+            func.row_number()
+            .over(
+                partition_by=scored_properties.c.zip_code,
+                order_by=scored_properties.c.updated_at.desc(),
+            )
+            .label("rank"),
+        )
+        .where(
+            scored_properties.c.zip_code.in_(sorted(zip_codes)),
+            scored_properties.c.status == "for_rent",
+        )
+        .subquery()
+    )
+    found = await session.execute(
+        select(ranked.c.zip_code, ranked.c.listing).where(ranked.c.rank <= per_zip)
+    )
+    rentals: dict[str, list[RentalComparable]] = defaultdict(list)
+    for zip_code, payload in found:
+        listing = Listing.model_validate(payload)
+        if listing.price:
+            rentals[zip_code].append(
+                RentalComparable(
+                    monthly_rent=listing.price,
+                    sqft=listing.sqft,
+                    bedrooms=listing.bedrooms,
+                    zip_code=zip_code,
+                )
+            )
+    return dict(rentals)
+
+
 async def save_scores(
-    session: AsyncSession, scores: list[tuple[int, Score, str | None]]
+    session: AsyncSession, scores: list[tuple[int, Appraisal, str | None]]
 ) -> list[int]:
-    """The id of the score row of each `(property_id, score, run_id)`, writing the new ones.
+    """The id of the score row of each `(property_id, appraisal, run_id)`, writing the new
+    ones.
 
     A score is identified by its property, model version and input hash: the same inputs
     scored again (a redelivery, a re-score without changes) find the row already there.
     """
 
-    def identity(property_id: int, result: Score) -> tuple[int, str, str]:
-        return property_id, result.model_version, result.input_hash
+    def identity(property_id: int, appraisal: Appraisal) -> tuple[int, str, str]:
+        return property_id, appraisal.model_version, appraisal.input_hash
 
     rows = {
-        identity(property_id, result): {
-            "property_id": property_id,
-            "dag_run_id": run_id,
-            "overall_score": result.overall_score,
-            "investment_score": result.investment_score,
-            "risk_score": result.risk_score,
-            "roi_estimate": result.roi_estimate,
-            "score_components": result.components,
-            "model_version": result.model_version,
-            "features_used": result.features_used,
-            "input_hash": result.input_hash,
-        }
-        for property_id, result, run_id in scores
+        identity(property_id, appraisal): _score_row(property_id, appraisal, run_id)
+        for property_id, appraisal, run_id in scores
     }
     await session.execute(
         insert(property_scores)
@@ -62,7 +163,29 @@ async def save_scores(
         )
     )
     ids = {(pid, version, digest): int(score_id) for pid, version, digest, score_id in found}
-    return [ids[identity(property_id, result)] for property_id, result, _ in scores]
+    return [ids[identity(property_id, appraisal)] for property_id, appraisal, _ in scores]
+
+
+def _score_row(property_id: int, appraisal: Appraisal, run_id: str | None) -> dict[str, Any]:
+    valuation, rent = appraisal.valuation, appraisal.rent
+    return {
+        "property_id": property_id,
+        "dag_run_id": run_id,
+        "overall_score": appraisal.scores.overall_score,
+        "investment_score": appraisal.scores.investment_score,
+        "risk_score": appraisal.scores.risk_score,
+        "roi_estimate": appraisal.roi_estimate,
+        "score_components": appraisal.components(),
+        "model_version": appraisal.model_version,
+        "features_used": appraisal.features_used,
+        "input_hash": appraisal.input_hash,
+        "estimated_value": appraisal.estimated_value,
+        "value_low": valuation.value_low if valuation else None,
+        "value_high": valuation.value_high if valuation else None,
+        "monthly_rent_estimate": rent.monthly_rent if rent else None,
+        "cap_rate": appraisal.cap_rate,
+        "comparables": comparables_json(valuation),
+    }
 
 
 async def record_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -71,26 +194,4 @@ async def record_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> None
         insert(scoring_jobs)
         .values([{"dag_id": PIPELINE_ID, **row} for row in rows])
         .on_conflict_do_nothing(index_elements=["source_event_id"])
-    )
-
-
-async def load_property(session: AsyncSession, property_id: int) -> dict[str, Any] | None:
-    row = await session.execute(select(properties).where(properties.c.id == property_id))
-    found = row.mappings().one_or_none()
-    return dict(found) if found else None
-
-
-async def register_model(session: AsyncSession) -> None:
-    """Record the transparent model in the registry, in production (idempotent)."""
-    await session.execute(
-        insert(model_registry)
-        .values(
-            model_name=MODEL_NAME,
-            model_version=MODEL_VERSION,
-            stage="production",
-            algorithm="rules",
-            params=asdict(ASSUMPTIONS),
-            feature_names=[*KEY_FACTS, "zip_median_rent", "zip_median_household_income"],
-        )
-        .on_conflict_do_nothing(index_elements=["model_name", "model_version"])
     )

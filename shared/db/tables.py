@@ -127,7 +127,6 @@ properties = sa.Table(
     sa.Column("lot_size", sa.Float),
     sa.Column("year_built", sa.Integer),
     sa.Column("price", sa.Float),
-    sa.Column("estimated_value", sa.Float),
     sa.Column("latitude", sa.Float),
     sa.Column("longitude", sa.Float),
     sa.Column("enrichment_data", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
@@ -239,6 +238,12 @@ property_scores = sa.Table(
     sa.Column("model_version", sa.String(64), nullable=False),
     sa.Column("features_used", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("input_hash", sa.String(64), nullable=False),
+    sa.Column("estimated_value", sa.Float),
+    sa.Column("value_low", sa.Float),
+    sa.Column("value_high", sa.Float),
+    sa.Column("monthly_rent_estimate", sa.Float),
+    sa.Column("cap_rate", sa.Float),
+    sa.Column("comparables", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     _created_at(),
     _updated_at(),
     sa.UniqueConstraint("property_id", "model_version", "input_hash"),
@@ -248,6 +253,24 @@ property_scores = sa.Table(
     sa.Index(None, "created_at"),
     sa.Index(None, "dag_run_id"),
     info={"owner": "scorer"},
+)
+
+scored_properties = sa.Table(
+    "scored_properties",
+    metadata,
+    sa.Column("property_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("prospect_id", sa.BigInteger),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("listing", JSONB, nullable=False),
+    sa.Column("enrichment", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("zip_code", sa.String(10)),
+    sa.Column("source_event_id", UUID(as_uuid=True), nullable=False),
+    _updated_at(),
+    sa.Index(None, "zip_code", "status"),
+    info={"owner": "scorer"},
+    comment="The latest property.enriched of each property, as the scorer received it: "
+    "what scoring.requested re-scores, and the platform's own rentals and sales.",
 )
 
 scoring_jobs = sa.Table(

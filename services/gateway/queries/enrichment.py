@@ -8,12 +8,22 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import Row, fetch_all, fetch_one, job_counts, page_of, since_hours
-from shared.db.tables import enrichment_jobs, properties
+from shared.db.tables import enrichment_jobs, properties, property_scores
 
 jobs = enrichment_jobs
 
-PROPERTY_LIST_COLUMNS = tuple(
-    column for column in properties.c if column.name not in ("enrichment_data", "property_key")
+# The value belongs to the scorer: a property's estimate is its latest score's.
+LATEST_ESTIMATED_VALUE = (
+    sa.select(property_scores.c.estimated_value)
+    .where(property_scores.c.property_id == properties.c.id)
+    .order_by(property_scores.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("estimated_value")
+)
+PROPERTY_LIST_COLUMNS = (
+    *(column for column in properties.c if column.name not in ("enrichment_data", "property_key")),
+    LATEST_ESTIMATED_VALUE,
 )
 
 
@@ -53,7 +63,10 @@ async def list_properties(
 
 
 async def get_property(connection: AsyncConnection, property_id: int) -> Row | None:
-    return await fetch_one(connection, sa.select(properties).where(properties.c.id == property_id))
+    return await fetch_one(
+        connection,
+        sa.select(properties, LATEST_ESTIMATED_VALUE).where(properties.c.id == property_id),
+    )
 
 
 async def overview(connection: AsyncConnection) -> dict[str, Any]:
@@ -88,7 +101,7 @@ async def field_counts(connection: AsyncConnection, fields: tuple[str, ...]) -> 
     """How many properties there are, and how many have each of `fields` filled in."""
     columns = [sa.func.count().label("total")]
     for name in fields:
-        column = properties.c[name]
+        column = LATEST_ESTIMATED_VALUE if name == "estimated_value" else properties.c[name]
         filled: sa.ColumnElement[Any] = sa.func.count(column)
         if isinstance(column.type, sa.String | sa.Text):
             filled = sa.func.count().filter(sa.func.length(sa.func.trim(column)) > 0)

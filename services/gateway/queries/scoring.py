@@ -42,7 +42,7 @@ TOP_PROPERTY_COLUMNS = (
     properties.c.bathrooms,
     properties.c.sqft,
     properties.c.price,
-    properties.c.estimated_value,
+    scores.c.estimated_value,
 )
 
 
