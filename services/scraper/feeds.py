@@ -16,15 +16,15 @@ holds `feeds:`, a list of:
       kinds: [tax_delinquent]              # the DistressSignal kind(s) every record implies
       kind_column: DOC TYPE                # optional: a column naming each record's kind...
       kind_values: {NOD: notice_of_default} # ...and the kinds its values imply (any case)
-    columns:                               # feed column(s) for each fact; a list of columns
-      record_id: PIN                       # is joined (record_id with ":", detail with "; ",
-      address: SITUS ADDRESS               # the rest with a space); JSON columns may be
-      amount: TOTAL DUE                    # dotted paths ("situs.city")
+    columns:                               # the feed's column for each fact (JSON: dotted
+      record_id: PIN                       # paths such as situs.city allowed)
+      address: SITUS ADDRESS
+      amount: TOTAL DUE
     date_format: "%m/%d/%Y"                # recorded dates (ISO, US or epoch when absent)
     defaults: {state: IL}                  # address parts the feed leaves out
     filters:                               # records to keep (any case, blanks trimmed)
       - {column: STATUS, exclude: [PAID, REDEEMED]}
-    record_url: https://treasurer.lakeview.example/parcel/{PIN}  # optional, {column} places
+    record_url: https://treasurer.lakeview.example/parcels/{PIN}  # optional, {column}s
     csv_delimiter: ","                     # csv only
     records_path: data.filings             # json only: where the list of records is
     socrata:                               # socrata only: how to page through the dataset
@@ -41,7 +41,14 @@ feed parser) and/or in parts (`street`, `unit`, `city`, `state`, `zip_code`), `l
 and `longitude` or a `location` (a Socrata location or point, WKT `POINT (lon lat)` or
 `(lat, lon)` text), `record_id` (the case, parcel or document number; the listing's
 `source_id` and the signal's `record_id`), `recorded_date`, `amount` (owed or in default),
-`detail`, `url`, `tax_assessed_value`, `tax_annual_amount`.
+`detail`, `url`, `tax_assessed_value`, `tax_annual_amount`. The address columns,
+`record_id` and `detail` may name a list of columns, whose values are joined (`record_id`
+with ":", `detail` with "; ", address parts with a space: `street: [HOUSE NO, STREET]`).
+
+Each record becomes one listing, even when several records concern one home (the
+enricher merges them by address). Its `source_id` is the `record_id`, so the id columns
+must tell records apart; a feed without an id gets a digest of the address, the signal
+kinds and the recorded date.
 
 This module only describes feeds and builds their requests; `parsers/feeds.py` reads them.
 """

@@ -3,20 +3,32 @@ Socrata fixtures written in each format's real shape, with invented records."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.scraper.feeds import FeedConfig
+from services.scraper.feeds import (
+    FEEDS_FILE_VARIABLE,
+    FeedConfig,
+    FeedConfigError,
+    SocrataPaging,
+    configured_feeds,
+    feed_by_name,
+    feeds_from_document,
+)
 from services.scraper.parsers import feeds
 from shared.listing import DistressSignal, Listing
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scraper" / "feeds"
+REPOSITORY = Path(__file__).resolve().parents[3]
+FIXTURES = REPOSITORY / "tests" / "fixtures" / "scraper" / "feeds"
+EXAMPLE_FEEDS_FILE = REPOSITORY / "deploy" / "feeds.example.yaml"
 
 TAX_FEED = "lakeview-county-tax-delinquent"
 VIOLATIONS_FEED = "lakeview-code-violations"
+FILINGS_FEED = "lakeview-pre-foreclosures"
 VIOLATIONS_URL = "https://data.lakeview.example/resource/x8vq-3kfn.json"
 VIOLATIONS_PAGE_1 = f"{VIOLATIONS_URL}?$limit=5&$offset=0&$order=:id&$select=:*,%20*"
 
@@ -29,45 +41,27 @@ def feed(**fields: Any) -> FeedConfig:
     return FeedConfig.model_validate(fields)
 
 
+def example_feed(name: str) -> FeedConfig:
+    """A feed of `deploy/feeds.example.yaml`, whose columns are those of the fixtures."""
+    return feed_by_name(name, {FEEDS_FILE_VARIABLE: str(EXAMPLE_FEEDS_FILE)})
+
+
 def tax_delinquent_feed() -> FeedConfig:
-    return feed(
-        name=TAX_FEED,
-        format="csv",
-        url="https://treasurer.lakeview.example/delinquent/2022.csv",
-        signals={"kinds": ["tax_delinquent"]},
-        columns={
-            "record_id": "PIN",
-            "address": "SITUS ADDRESS",
-            "amount": "TOTAL DUE",
-            "recorded_date": "FORFEIT DATE",
-            "detail": ["TAX YEAR", "STATUS"],
-            "tax_assessed_value": "ASSESSED VALUE",
-            "tax_annual_amount": "TAX BILLED",
-        },
-        date_format="%m/%d/%Y",
-        filters=[{"column": "STATUS", "exclude": ["redeemed", "paid"]}],
-        record_url="https://treasurer.lakeview.example/parcel/{PIN}",
-    )
+    return example_feed(TAX_FEED)
 
 
 def code_violations_feed() -> FeedConfig:
+    return example_feed(VIOLATIONS_FEED)
+
+
+def json_feed(**columns: Any) -> FeedConfig:
+    """A small JSON feed of vacant homes: `id`, a one-line `addr`, and `columns`."""
     return feed(
-        name=VIOLATIONS_FEED,
-        format="socrata",
-        url=VIOLATIONS_URL,
-        signals={"kinds": ["code_violation"]},
-        columns={
-            "record_id": ["case_number", "violation_code"],
-            "address": "address",
-            "zip_code": "zip_code",
-            "location": "location",
-            "recorded_date": "violation_date",
-            "amount": "fine_amount",
-            "detail": "violation_description",
-        },
-        defaults={"city": "Lakeview", "state": "IL"},
-        filters=[{"column": "violation_status", "include": ["open"]}],
-        socrata={"limit": 5, "select": ":*, *"},
+        name="oakdale-vacant",
+        format="json",
+        url="https://oakdale.example/vacant.json",
+        signals={"kinds": ["vacant"]},
+        columns={"record_id": "id", "address": "addr", **columns},
     )
 
 
@@ -115,7 +109,7 @@ def test_tax_delinquent_csv_rows_become_off_market_listings_with_their_signal() 
     assert page.listings[0] == Listing(
         source=TAX_FEED,
         source_id="14-21-307-019-0000",
-        url="https://treasurer.lakeview.example/parcel/14-21-307-019-0000",
+        url="https://treasurer.lakeview.example/parcels/14-21-307-019-0000",
         status="off_market",
         street="4418 N HOLLISTER AVE",
         city="LAKEVIEW",
@@ -267,10 +261,15 @@ def test_socrata_short_page_is_the_last_and_numbers_rows_from_its_offset() -> No
     assert page.next_pages == []
 
 
-def test_socrata_page_without_its_url_pages_on_from_the_feed_url() -> None:
-    page = feeds.parse(fixture("code-violations.page1.json"), None, code_violations_feed())
+def test_socrata_page_without_its_url_is_full_by_the_configured_limit() -> None:
+    configured = code_violations_feed()
+    five_a_page = configured.model_copy(update={"socrata": SocrataPaging(limit=5)})
+    body = fixture("code-violations.page1.json")
 
-    assert page.next_pages == [f"{VIOLATIONS_URL}?$limit=5&$offset=5&$order=:id"]
+    assert feeds.parse(body, None, configured).next_pages == []
+    assert feeds.parse(body, None, five_a_page).next_pages == [
+        f"{VIOLATIONS_URL}?$limit=5&$offset=5&$order=:id"
+    ]
 
 
 def test_socrata_legacy_location_gives_coordinates_and_its_human_address() -> None:
@@ -386,3 +385,227 @@ def test_one_line_addresses_split_into_parts(text: str, parts: feeds.AddressPart
 def test_one_line_address_without_commas_or_suffix_is_refused() -> None:
     with pytest.raises(ValueError, match="no street suffix"):
         feeds.parse_address("17 BROADMOOR SPRINGFIELD IL 62704")
+
+
+# --- JSON: a recorder's foreclosure filings ---------------------------------------------------
+
+
+def test_json_filings_become_listings_tagged_by_document_type() -> None:
+    page = feeds.parse(fixture("pre-foreclosures.json"), None, example_feed(FILINGS_FEED))
+
+    assert page.kind == "feed.json"
+    default, lis_pendens, trustee_sale = page.listings
+    assert default == Listing(
+        source=FILINGS_FEED,
+        source_id="2024R0031877",
+        url="https://recorder.lakeview.example/documents/2024R0031877",
+        status="off_market",
+        street="1482 W ELMHURST ST",
+        city="Lakeview",
+        state="IL",
+        zip_code="60640",
+        distress_signals=(
+            DistressSignal(
+                kind="notice_of_default",
+                recorded_date=date(2024, 3, 4),
+                amount=18_422.10,
+                detail="NOTICE OF DEFAULT; FIRST LAKEVIEW SAVINGS",
+                record_id="2024R0031877",
+                feed=FILINGS_FEED,
+            ),
+        ),
+    )
+    assert (lis_pendens.unit, lis_pendens.distress_signals[0].kind) == ("2B", "lis_pendens")
+    assert lis_pendens.distress_signals[0].amount is None
+    assert [signal.kind for signal in trustee_sale.distress_signals] == [
+        "pre_foreclosure",
+        "foreclosure_auction",
+    ]
+    assert {signal.amount for signal in trustee_sale.distress_signals} == {41_906.33}
+
+
+def test_broken_json_records_are_failures_and_rescissions_are_left_out() -> None:
+    page = feeds.parse(fixture("pre-foreclosures.json"), None, example_feed(FILINGS_FEED))
+
+    assert page.failures == [
+        "row 4: BrokenRecord: no address",
+        "row 5: BrokenRecord: recorded date 'March 11th' is not a date",
+    ]
+    assert "2024R0033520" not in {listing.source_id for listing in page.listings}
+    assert page.next_pages == []
+
+
+def test_json_list_without_records_path_and_a_record_that_is_not_an_object() -> None:
+    body = '[{"id": "L-1", "addr": "5 PINE RD, OAKDALE, CA 95361"}, "L-2", null]'
+
+    page = feeds.parse(body, None, json_feed())
+
+    assert [(listing.street, listing.city, listing.state) for listing in page.listings] == [
+        ("5 PINE RD", "OAKDALE", "CA")
+    ]
+    assert page.failures == [
+        "row 2: BrokenRecord: a record is an object, not str",
+        "row 3: BrokenRecord: a record is an object, not NoneType",
+    ]
+
+
+def test_json_document_without_the_records_list_is_one_failure() -> None:
+    page = feeds.parse('{"filings": null}', None, example_feed(FILINGS_FEED))
+
+    assert page.listings == []
+    assert page.failures == [f"{FILINGS_FEED}: no list of records at 'filings'"]
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        {"type": "Point", "coordinates": [-120.85, 37.77]},
+        {"latitude": "37.77", "longitude": "-120.85", "human_address": '{"address": ""}'},
+        "POINT (-120.85 37.77)",
+        "(37.77, -120.85)",
+    ],
+)
+def test_locations_in_every_shape_give_latitude_and_longitude(location: object) -> None:
+    body = json.dumps([{"id": "L-1", "addr": "5 PINE RD", "where": location}])
+
+    (listing,) = feeds.parse(body, None, json_feed(location="where")).listings
+
+    assert (listing.latitude, listing.longitude) == (37.77, -120.85)
+
+
+def test_unreadable_location_leaves_coordinates_unknown() -> None:
+    body = json.dumps([{"id": "L-1", "addr": "5 PINE RD", "where": "near the mill"}])
+
+    (listing,) = feeds.parse(body, None, json_feed(location="where")).listings
+
+    assert (listing.latitude, listing.longitude) == (None, None)
+
+
+# --- source ids ---------------------------------------------------------------------------
+
+
+def test_feed_without_ids_hashes_address_kind_and_date_stably() -> None:
+    body = json.dumps(
+        [
+            {"addr": "5 PINE RD, OAKDALE, CA 95361", "on": "2024-01-02"},
+            {"addr": "5 PINE RD, OAKDALE, CA 95361", "on": "2024-02-09"},
+        ]
+    )
+    no_ids = json_feed(record_id=None, recorded_date="on")
+
+    first = [listing.source_id for listing in feeds.parse(body, None, no_ids).listings]
+    again = [listing.source_id for listing in feeds.parse(body, None, no_ids).listings]
+
+    assert first == again
+    assert len(set(first)) == 2
+    assert all(source_id.startswith("addr-") for source_id in first)
+
+
+def test_same_record_id_twice_in_a_page_gets_two_source_ids() -> None:
+    body = json.dumps(
+        [
+            {"id": "CASE-9", "addr": "5 PINE RD", "what": "ROOF"},
+            {"id": "CASE-9", "addr": "5 PINE RD", "what": "PORCH"},
+        ]
+    )
+
+    listings = feeds.parse(body, None, json_feed()).listings
+
+    first, second = (listing.source_id for listing in listings)
+    assert first == "CASE-9"
+    assert second.startswith("CASE-9-") and len(second) == len("CASE-9-") + 16
+    assert [listing.distress_signals[0].record_id for listing in listings] == ["CASE-9"] * 2
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def test_example_feeds_file_configures_a_feed_of_each_format() -> None:
+    configured = configured_feeds({FEEDS_FILE_VARIABLE: str(EXAMPLE_FEEDS_FILE)})
+
+    assert {name: feed.format for name, feed in configured.items()} == {
+        TAX_FEED: "csv",
+        VIOLATIONS_FEED: "socrata",
+        FILINGS_FEED: "json",
+    }
+
+
+def test_feeds_file_may_be_json(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.json"
+    path.write_text(json.dumps({"feeds": [json_feed().model_dump(mode="json")]}))
+
+    assert feed_by_name("oakdale-vacant", {FEEDS_FILE_VARIABLE: str(path)}) == json_feed()
+
+
+def test_socrata_first_request_asks_for_the_date_window_in_a_stable_order() -> None:
+    url = code_violations_feed().first_request_url(date(2024, 3, 1))
+
+    assert url == (
+        f"{VIOLATIONS_URL}?$limit=1000&$offset=0&$order=:id&$select=:*,%20*"
+        "&$where=violation_date%20%3E%3D%20'2023-12-02T00:00:00'"
+    )
+
+
+def test_csv_and_json_feeds_are_one_request_to_their_url() -> None:
+    tax = tax_delinquent_feed()
+
+    assert tax.first_request_url(date(2024, 3, 1)) == tax.url
+    assert tax.request_headers({"REOS_SOCRATA_APP_TOKEN": "token"}) == {}
+
+
+def test_socrata_app_token_comes_from_its_variable_when_set() -> None:
+    violations = code_violations_feed()
+
+    assert violations.request_headers({"REOS_SOCRATA_APP_TOKEN": "t0ken"}) == {
+        "X-App-Token": "t0ken"
+    }
+    assert violations.request_headers({}) == {}
+
+
+def test_record_url_needs_every_column_it_names() -> None:
+    tax = tax_delinquent_feed()
+
+    assert tax.record_url_for({"PIN": "14-21 307"}.get) == (
+        "https://treasurer.lakeview.example/parcels/14-21%20307"
+    )
+    assert tax.record_url_for({}.get) is None
+
+
+def test_feeds_file_variable_unset_says_what_to_set() -> None:
+    with pytest.raises(FeedConfigError, match=FEEDS_FILE_VARIABLE):
+        configured_feeds({})
+
+
+def test_unknown_feed_name_lists_the_configured_ones() -> None:
+    known = f"configured feeds: {VIOLATIONS_FEED}, {TAX_FEED}, {FILINGS_FEED}$"
+
+    with pytest.raises(FeedConfigError, match=known):
+        feed_by_name("nowhere", {FEEDS_FILE_VARIABLE: str(EXAMPLE_FEEDS_FILE)})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"signals": {"kinds": ["foreclosed"]}}, "feed oakdale-vacant: signals.kinds.0"),
+        ({"signals": {"kinds": ["vacant"], "kind_values": {"X": "lien"}}}, "needs kind_column"),
+        ({"columns": {"record_id": "id"}}, "map at least one of address, street or location"),
+        ({"columns": {"address": "addr", "owner": "name"}}, "columns.owner"),
+        ({"socrata": {"limit": 10}}, "only for format socrata"),
+        ({"format": "socrata", "socrata": {"where": "d > '{since}'"}}, "window_days"),
+        ({"name": "Oakdale Vacant"}, "name"),
+    ],
+)
+def test_a_wrong_feed_is_refused_naming_the_feed_and_the_field(
+    change: dict[str, Any], message: str
+) -> None:
+    entry = {**json_feed().model_dump(mode="json", exclude_none=True), **change}
+
+    with pytest.raises(FeedConfigError, match=message):
+        feeds_from_document({"feeds": [entry]})
+
+
+def test_two_feeds_of_one_name_are_refused() -> None:
+    entry = json_feed().model_dump(mode="json")
+
+    with pytest.raises(FeedConfigError, match="used twice"):
+        feeds_from_document({"feeds": [entry, entry]})
