@@ -24,10 +24,15 @@ puts before every stingray response, wrapping `{"resultCode": 0, "payload": {...
   group's `availableUnitTypes` with their rent range, beds, baths, area and `units`; the
   "All" group repeats the others). Each unit, or each floor plan that lists no units, is
   one `for_rent` listing whose price is its monthly rent (a plan's starting rent).
-- A search page (`/city/<id>/ST/<name>`, `/zipcode/<zip>`) caches the map-search response.
+- A search page (`/city/<id>/ST/<name>`, `/zipcode/<zip>`, then `.../page-2`) caches the
+  map-search response (its `originalHomes` match the location; `homes` adds nearby ones).
 - The map-search API (`/stingray/api/gis?...`) answers `{}&&{"payload": {"homes": [...]}}`;
   a home's facts are mostly `{"value": ...}` objects (`price`, `sqFt`, `lotSize`,
   `yearBuilt`, `latLong`, `streetLine`, `dom`, `hoa`, `mlsId`), its property type a code.
+  The response does not say whether more pages exist.
+- The rentals search API (`/stingray/api/v1/search/rentals?...`) answers `homes` of
+  `homeData` (address, page URL) and `rentalExtension` (rent, bed and area ranges) with
+  `numMatchedHomes`; its results are buildings, so they give links to building pages.
 """
 
 from __future__ import annotations
@@ -51,12 +56,15 @@ KIND_BUILDING = "redfin.building"
 KIND_SEARCH = "redfin.search"
 KIND_SEARCH_API = "redfin.search_api"
 KIND_FLOOR_PLANS_API = "redfin.floor_plans_api"
+KIND_RENTALS_SEARCH_API = "redfin.rentals_search_api"
 
 ORIGIN = "https://www.redfin.com"
 API_PREFIX = "{}&&"
 SERVER_STATE = "root.__reactServerState.InitialContext"
 SERVER_STATE_ASSIGNMENT = re.compile(re.escape(SERVER_STATE) + r"\s*=\s*")
 HOME_ID_IN_URL = re.compile(r"/(?:home|apartment)/(\d+)")
+SEARCH_PAGE_NUMBER = re.compile(r"/page-(\d+)/?$")
+SEARCH_PAGE_LINK = re.compile(r'href="([^"]*/page-(\d+))/?"')
 
 # `propertyType` on homes and search results.
 PROPERTY_TYPE_CODES: dict[int, PropertyType] = {
@@ -143,19 +151,21 @@ UNAVAILABLE_UNIT_WORDS = ("leased", "rented", "unavailable")
 
 def detect(body: str, url: str | None = None) -> str | None:
     """The kind of Redfin page or API body this is, None when it is not Redfin's."""
-    start = body.lstrip()[:64]
-    if start.startswith(API_PREFIX):
-        is_search = '"homes"' in body or "/stingray/api/gis" in (url or "")
-        return KIND_SEARCH_API if is_search else None
-    if start.startswith("{"):
-        return KIND_FLOOR_PLANS_API if '"unitTypesByBedroom"' in body else None
+    start = body[:512].lstrip()
+    if start.startswith((API_PREFIX, "{")):
+        if '"unitTypesByBedroom"' in body:
+            return KIND_FLOOR_PLANS_API
+        if '"rentalExtension"' in body and '"homes"' in body:
+            return KIND_RENTALS_SEARCH_API
+        is_map_search = start.startswith(API_PREFIX) and '"homes"' in body
+        return KIND_SEARCH_API if is_map_search or "/stingray/api/gis" in (url or "") else None
     if SERVER_STATE not in body or "ReactServerAgent.cache" not in body:
         return None
     if "/floorPlans" in body or "/rentals/homecards" in body:
         return KIND_BUILDING
     if "/stingray/api/home/details/" in body:
         return KIND_DETAIL
-    if "/stingray/api/gis" in body:
+    if "/stingray/api/gis" in body or "/stingray/api/v1/search/rentals" in body:
         return KIND_SEARCH
     return None
 
@@ -168,6 +178,8 @@ def parse(body: str, url: str | None = None) -> ParsedPage:
         return _parse_search_api(body, url)
     if kind == KIND_FLOOR_PLANS_API:
         return _parse_floor_plans_api(body, url)
+    if kind == KIND_RENTALS_SEARCH_API:
+        return _parse_rentals_search_api(body, url)
     if kind in (KIND_DETAIL, KIND_BUILDING, KIND_SEARCH):
         return _parse_page(kind, body, url)
     return ParsedPage(kind="redfin.unknown", failures=[f"{url or 'page'}: not a Redfin page"])
@@ -218,8 +230,11 @@ def _parse_page(kind: str, body: str, url: str | None) -> ParsedPage:
     else:
         homes = _search_homes(responses.payload("/stingray/api/gis"))
         _collect_search_homes(collector, homes, base)
-        detail_urls = absolute_urls((_dict(home).get("url") for home in homes), base)
-        next_pages = jsonld.parse(body, url).next_pages
+        rentals = _list(responses.payload("/search/rentals").get("homes"))
+        links = [_dict(home).get("url") for home in homes]
+        links += [_dict(_dict(home).get("homeData")).get("url") for home in rentals]
+        detail_urls = absolute_urls(links, base)
+        next_pages = _next_search_page(body, base)
     collector.failures.extend(responses.problems)
     return ParsedPage(kind, collector.listings, collector.failures, detail_urls, next_pages)
 
@@ -599,6 +614,30 @@ def _search_homes(payload: dict[str, Any]) -> list[Any]:
     return _list(original if original is not None else payload.get("homes"))
 
 
+def _next_search_page(body: str, page_url: str) -> list[str]:
+    """The link to the search page after this one (`.../page-2` after the first)."""
+    current = SEARCH_PAGE_NUMBER.search(urlsplit(page_url).path)
+    wanted = (int(current.group(1)) if current else 1) + 1
+    links = (href for href, number in SEARCH_PAGE_LINK.findall(body) if int(number) == wanted)
+    return absolute_urls(links, page_url)[:1]
+
+
+def _parse_rentals_search_api(body: str, url: str | None) -> ParsedPage:
+    """Rental search results are buildings or homes with rent ranges; their units are
+    read from each building's page, so the results give links only."""
+    try:
+        response = _payload(_api_json(body))
+    except ValueError as error:
+        failure = f"{url or 'response'}: malformed JSON: {error}"
+        return ParsedPage(KIND_RENTALS_SEARCH_API, failures=[failure])
+    homes = [_dict(_dict(home).get("homeData")) for home in _list(response.get("homes"))]
+    return ParsedPage(
+        KIND_RENTALS_SEARCH_API,
+        detail_urls=absolute_urls((home.get("url") for home in homes), url or ORIGIN),
+        next_pages=_next_search_api_page(url, len(homes), response.get("numMatchedHomes")),
+    )
+
+
 def _collect_search_homes(collector: ListingCollector, homes: list[Any], base: str) -> None:
     for index, home in enumerate(homes):
         home = _dict(home)
@@ -648,9 +687,10 @@ def _search_listing(home: dict[str, Any], base: str) -> dict[str, Any]:
     }
 
 
-def _next_search_api_page(url: str | None, result_count: int) -> list[str]:
-    """The response does not say whether more results exist; a full page (as many homes as
-    `num_homes` asked for) is followed by the next `page_number`."""
+def _next_search_api_page(url: str | None, result_count: int, total: Any = None) -> list[str]:
+    """The next request of a paged search: `start` moves by `num_homes` while results remain
+    (when the response counts them); otherwise a full page (as many homes as `num_homes`
+    asked for) is followed by the next `page_number`."""
     if not url:
         return []
     parts = urlsplit(url)
@@ -658,7 +698,15 @@ def _next_search_api_page(url: str | None, result_count: int) -> list[str]:
     page_size = quantities.positive_integer(query.get("num_homes"))
     if page_size is None or result_count < page_size:
         return []
-    query["page_number"] = str((quantities.positive_integer(query.get("page_number")) or 1) + 1)
+    start = quantities.integer(query.get("start"))
+    matched = quantities.integer(total)
+    if start is not None and matched is not None:
+        if start + result_count >= matched:
+            return []
+        query["start"] = str(start + result_count)
+    else:
+        page = quantities.positive_integer(query.get("page_number")) or 1
+        query["page_number"] = str(page + 1)
     return [urlunsplit(parts._replace(query=urlencode(query, safe=",")))]
 
 

@@ -47,6 +47,8 @@ def only_listing(name: str, url: str) -> Listing:
         ("search_api.json", "redfin.search_api"),
         ("search_api_malformed.json", "redfin.search_api"),
         ("floor_plans_api.json", "redfin.floor_plans_api"),
+        ("search_page.html", "redfin.search"),
+        ("rentals_search_api.json", "redfin.rentals_search_api"),
     ],
 )
 def test_detect_names_the_kind_of_every_redfin_fixture(name: str, kind: str) -> None:
@@ -337,6 +339,51 @@ def test_search_api_error_result_is_reported() -> None:
 
     assert page.listings == []
     assert page.failures == [f"{SEARCH_API_URL}: resultCode 1: Invalid argument"]
+
+
+def test_search_page_gives_the_homes_of_its_location_not_the_nearby_ones() -> None:
+    page = redfin.parse(fixture("search_page.html"), f"{ORIGIN}/zipcode/80205")
+
+    assert page.failures == []
+    assert [listing.source_id for listing in page.listings] == ["71820455", "71904512", "71877340"]
+    assert page.listings[0] == redfin.parse(fixture("search_api.json"), SEARCH_API_URL).listings[0]
+    assert page.detail_urls == [
+        f"{ORIGIN}/CO/Denver/3312-N-Gilpin-St-80205/home/71820455",
+        f"{ORIGIN}/CO/Denver/1600-E-19th-Ave-80218/unit-304/home/71904512",
+        f"{ORIGIN}/CO/Denver/2971-Marion-Ct-80205/home/71877340",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("page_url", "next_page"),
+    [
+        (f"{ORIGIN}/zipcode/80205", f"{ORIGIN}/zipcode/80205/page-2"),
+        (f"{ORIGIN}/zipcode/80205/page-2", f"{ORIGIN}/zipcode/80205/page-3"),
+    ],
+)
+def test_search_page_links_the_page_after_it(page_url: str, next_page: str) -> None:
+    assert redfin.parse(fixture("search_page.html"), page_url).next_pages == [next_page]
+
+
+def test_last_search_page_has_no_next_page() -> None:
+    page = redfin.parse(fixture("search_page.html"), f"{ORIGIN}/zipcode/80205/page-3")
+
+    assert page.next_pages == []
+
+
+def test_rentals_search_api_links_building_pages_and_the_next_start() -> None:
+    url = f"{ORIGIN}/stingray/api/v1/search/rentals?al=1&region_id=20001&region_type=2"
+
+    page = redfin.parse(fixture("rentals_search_api.json"), f"{url}&num_homes=2&start=0")
+
+    assert (page.listings, page.failures) == ([], [])
+    assert page.detail_urls == [
+        BUILDING_URL,
+        f"{ORIGIN}/CO/Denver/2246-Lawrence-St-80205/home/183300977",
+    ]
+    assert page.next_pages == [f"{url}&num_homes=2&start=2"]
+    last = redfin.parse(fixture("rentals_search_api.json"), f"{url}&num_homes=2&start=4")
+    assert last.next_pages == [], "5 homes matched"
 
 
 def test_building_page_gives_one_rental_per_unit_or_unitless_floor_plan() -> None:
