@@ -7,11 +7,14 @@ Realtor.com is a Next.js site: each page carries its state as JSON in
   rentals under `/apartments/...`) holds its results in `searchResults.home_search`
   (`results`, `count` on this page, `total` in the whole search); older pages hold them in
   `properties` with `totalProperties`. Pages are numbered by a last path segment `pg-<n>`.
-- A detail page (`/realestateandhomes-detail/<permalink>`) holds the home in
-  `initialReduxState.propertyDetails`, `propertyDetails` or `property`, with its
-  `property_history` (listed, price changed, pending, sold...) and `tax_history`.
+- A detail page (`/realestateandhomes-detail/<permalink>`, rentals also under
+  `/rentals/details/`) holds the home in `initialReduxState.propertyDetails`,
+  `propertyDetails` or `property`, with its `property_history` (listed, price changed,
+  pending, sold...) and `tax_history`. A rental community lists its floor plans in
+  `units` (rent, beds, baths, sqft, photos, no id): each plan is a listing.
 - The GraphQL search API answers `{"data": {"home_search": {"count", "total",
-  "results"}}}` (`property_search` for a search by property id).
+  "results"}}}` (`property_search` for a search by property id; queries alias
+  `tax_history` as `taxHistory`). It pages by an `offset` in the POSTed variables.
 
 Results and homes share one vocabulary: `property_id` (the home), `listing_id`, `status`
 (for_sale, ready_to_build, pending, contingent, sold, for_rent, off_market...),
@@ -48,7 +51,8 @@ KIND_SEARCH_API = "realtor.search_api"
 
 SITE_URL = "https://www.realtor.com"
 DETAIL_PATH = "/realestateandhomes-detail/"
-SEARCH_PATHS = ("/realestateandhomes-search/", "/apartments/", "/rentals/")
+DETAIL_PATHS = (DETAIL_PATH, "/rentals/details/")
+SEARCH_PATHS = ("/realestateandhomes-search/", "/apartments/")
 
 STATUSES: dict[str, ListingStatus] = {
     "for_sale": "for_sale",
@@ -92,6 +96,9 @@ _NEXT_DATA = re.compile(
     r"<script\b[^>]*\bid=[\"']__NEXT_DATA__[\"'][^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE
 )
 _PAGE_SEGMENT = re.compile(r"/pg-(\d+)$")
+_UNIT_IN_LINE = re.compile(
+    r"\s((?:unit|apt|ste|suite|lot|spc|#)\.?\s*#?\s*(?=[\w-]*\d|[a-z]\b)[\w-]+)$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,9 @@ def parse(body: str, url: str | None = None) -> ParsedPage:
         return _parse_search_api(body, url)
     blob = _next_data_text(body)
     if blob is None:
-        return ParsedPage(kind=KIND_SEARCH, failures=["page: no __NEXT_DATA__ script"])
+        return ParsedPage(
+            kind=_kind_by_markers("", url), failures=["page: no __NEXT_DATA__ script"]
+        )
     try:
         page_props = _page_props(json.loads(blob))
     except ValueError as error:
@@ -170,7 +179,7 @@ def _search_page(results: _Results, url: str | None, kind: str, *, next_pages: b
     collector = ListingCollector()
     detail_urls = []
     for index, result in enumerate(results.results):
-        collector.add(_label(f"result {index}", result), partial(_listing, result, url))
+        _collect(collector, f"result {index}", result, url, home_page=None)
         if isinstance(result, dict):
             detail_urls.append(_home_url(result, url))
     return ParsedPage(
@@ -184,11 +193,28 @@ def _search_page(results: _Results, url: str | None, kind: str, *, next_pages: b
 
 def _detail_page(home: dict[str, Any], url: str | None) -> ParsedPage:
     collector = ListingCollector()
-    collector.add(_label("home", home), partial(_listing, home, url))
+    _collect(collector, "home", home, url, home_page=url)
     return ParsedPage(kind=KIND_DETAIL, listings=collector.listings, failures=collector.failures)
 
 
-def _listing(home: Any, page_url: str | None) -> dict[str, Any]:
+def _collect(
+    collector: ListingCollector, position: str, home: Any, url: str | None, home_page: str | None
+) -> None:
+    """The home as one listing; a rental community's `units` (its floor plans) as one
+    listing each. `home_page` is the home's page when the home names none (a detail
+    page is its home's page)."""
+    identifier = _identifier(home)
+    units = [unit for unit in _as_list(_object(home).get("units")) if isinstance(unit, dict)]
+    if identifier is None or not units:
+        label = f"{position} (property {identifier})" if identifier else position
+        collector.add(label, partial(_listing, home, url, home_page))
+        return
+    for unit_id, unit in _unit_ids(identifier, units):
+        build = partial(_unit_listing, home, unit, unit_id, url, home_page)
+        collector.add(f"{position} unit {unit_id}", build)
+
+
+def _listing(home: Any, page_url: str | None, home_page: str | None = None) -> dict[str, Any]:
     """The `Listing` fields of one search result or detail-page home."""
     if not isinstance(home, dict):
         raise TypeError(f"a result is a JSON object, not {type(home).__name__}")
@@ -197,19 +223,22 @@ def _listing(home: Any, page_url: str | None) -> dict[str, Any]:
     address = _object(location.get("address")) or _object(home.get("address"))
     coordinate = _object(address.get("coordinate"))
     status = _status(home)
+    street, unit = _street_and_unit(address)
     sold_price, sold_date = _last_sale(home, description, status)
-    assessed_value, annual_tax = _latest_tax(home.get("tax_history"))
+    assessed_value, annual_tax = _latest_tax(
+        _first(home.get("tax_history"), home.get("taxHistory"))
+    )
     return {
         "source": SOURCE,
-        "source_id": _text(home.get("property_id")) or _text(home.get("listing_id")),
-        "url": _home_url(home, page_url),
+        "source_id": _identifier(home),
+        "url": _home_url(home, page_url) or home_page,
         "status": status,
         "price": _price(home),
         "sold_price": sold_price,
         "sold_date": sold_date,
         "list_date": quantities.calendar_date(home.get("list_date")),
-        "street": _street(address),
-        "unit": _text(address.get("unit")),
+        "street": street,
+        "unit": unit,
         "city": _text(address.get("city")),
         "state": _text(address.get("state_code")) or _text(address.get("state")),
         "zip_code": _text(address.get("postal_code")),
@@ -276,17 +305,57 @@ def _last_sale(
     return price, when
 
 
-def _street(address: dict[str, Any]) -> str | None:
-    """The address line without its unit (`640 N 4th St Unit 5C` less `Unit 5C`), or the
-    line built from its parts when the page gives parts only."""
+def _unit_listing(
+    home: dict[str, Any],
+    unit: dict[str, Any],
+    unit_id: str,
+    page_url: str | None,
+    home_page: str | None,
+) -> dict[str, Any]:
+    """One floor plan of a rental community: the community's address, place and agent,
+    the plan's rent, bedrooms, bathrooms, area and photos."""
+    community = _listing(home, page_url, home_page)
+    description = _object(unit.get("description"))
+    return {
+        **community,
+        "source_id": unit_id,
+        "price": quantities.positive(unit.get("list_price")),
+        "bedrooms": quantities.count(description.get("beds")),
+        "bathrooms": _bathrooms(description),
+        "bathrooms_full": None,
+        "bathrooms_half": None,
+        "sqft": quantities.area_sqft(description.get("sqft")),
+        "photos": _photos(unit, page_url) or community["photos"],
+    }
+
+
+def _unit_ids(key: str, units: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A lasting id per floor plan (plans carry none): the community and the plan's
+    bedrooms, numbered when a count repeats."""
+    seen: dict[str, int] = {}
+    for unit in units:
+        beds = _text(_object(unit.get("description")).get("beds")) or "unknown"
+        seen[beds] = seen.get(beds, 0) + 1
+        suffix = f"-{seen[beds]}" if seen[beds] > 1 else ""
+        yield f"{key}:beds-{beds}{suffix}", unit
+
+
+def _street_and_unit(address: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The address line without its unit, and the unit: `unit` when the page gives it
+    (`640 N 4th St Unit 5C` less `Unit 5C`), else a trailing `Unit 5C`, `Apt 2`, `#225`
+    of the line. A page that gives the line's parts only gives them joined."""
     line = _text(address.get("line"))
+    unit = _text(address.get("unit"))
     if line is None:
         parts = [_text(address.get(part)) for part in ADDRESS_PARTS]
-        return " ".join(part for part in parts if part) or None
-    unit = _text(address.get("unit"))
-    if unit and line.casefold().endswith(" " + unit.casefold()):
-        return line[: -len(unit)].rstrip(" ,#") or None
-    return line
+        return " ".join(part for part in parts if part) or None, unit
+    if unit is None:
+        match = _UNIT_IN_LINE.search(line)
+        unit = match.group(1) if match else None
+    rest = line[: -len(unit)] if unit and line.casefold().endswith(unit.casefold()) else ""
+    if rest[-1:] in (" ", ",", "#"):
+        line = rest.rstrip(" ,#") or line
+    return line, unit
 
 
 def _property_type(description: dict[str, Any]) -> PropertyType | None:
@@ -481,7 +550,7 @@ def _kind_by_markers(blob: str, url: str | None) -> str:
     """The page kind when the page state cannot be read: from the URL's path, else from
     the keys the text holds."""
     path = urlsplit(url).path if url else ""
-    if DETAIL_PATH in path:
+    if any(detail_path in path for detail_path in DETAIL_PATHS):
         return KIND_DETAIL
     if any(search_path in path for search_path in SEARCH_PATHS):
         return KIND_SEARCH
@@ -490,9 +559,9 @@ def _kind_by_markers(blob: str, url: str | None) -> str:
     return KIND_DETAIL if '"propertyDetails"' in blob or '"property"' in blob else KIND_SEARCH
 
 
-def _label(position: str, home: Any) -> str:
-    identifier = _text(_object(home).get("property_id")) or _text(_object(home).get("listing_id"))
-    return f"{position} (property {identifier})" if identifier else position
+def _identifier(home: Any) -> str | None:
+    """The home's `property_id` (lasting across its listings), else its `listing_id`."""
+    return _text(_object(home).get("property_id")) or _text(_object(home).get("listing_id"))
 
 
 def _first_known(values: Iterator[float | None]) -> float | None:

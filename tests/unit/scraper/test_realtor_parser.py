@@ -38,6 +38,8 @@ def parse(name: str, url: str | None = None) -> ParsedPage:
         ("search_for_sale.html", "realtor.search"),
         ("search_rentals.html", "realtor.search"),
         ("search_malformed.html", "realtor.search"),
+        ("search_empty.html", "realtor.search"),
+        ("detail_rental_community.html", "realtor.detail"),
         ("detail_for_sale.html", "realtor.detail"),
         ("detail_sold.html", "realtor.detail"),
         ("detail_unknowns.html", "realtor.detail"),
@@ -308,7 +310,7 @@ def test_search_api_response_yields_sold_homes_and_their_pages() -> None:
     page = parse("search_api_sold.json", API_URL)
 
     assert page.failures == []
-    first, condo, farm = page.listings
+    first, condo, farm, condo_in_line = page.listings
     assert (first.status, first.price, first.sold_price, first.sold_date) == (
         "sold",
         175_000,
@@ -322,6 +324,9 @@ def test_search_api_response_yields_sold_homes_and_their_pages() -> None:
         "land",
         3.5,
     )
+    assert (condo_in_line.street, condo_in_line.unit) == ("88 Ridgely Ave", "#4")
+    # `taxHistory` is the GraphQL alias; 2023 states no tax, 2022 does
+    assert (condo_in_line.tax_assessed_value, condo_in_line.tax_annual_amount) == (36_020, 2210)
     assert page.detail_urls == [listing.url for listing in page.listings]
     assert page.next_pages == []  # the API pages by an offset in the POST body
 
@@ -363,3 +368,83 @@ def test_results_that_are_not_objects_are_failures() -> None:
         "result 0: TypeError: a result is a JSON object, not str",
         "result 1: TypeError: a result is a JSON object, not NoneType",
     ]
+
+
+def test_rental_community_gives_one_listing_per_floor_plan() -> None:
+    page = parse("detail_rental_community.html")
+
+    assert page.failures == []
+    assert [
+        (plan.source_id, plan.price, plan.bedrooms, plan.bathrooms, plan.sqft)
+        for plan in page.listings
+    ] == [
+        ("M7704418120:beds-1", 1195, 1, 1, 712),
+        ("M7704418120:beds-2", 1340, 2, 1, 905),
+        ("M7704418120:beds-2-2", 1480, 2, 2, 1010),
+    ]
+    one_bed, two_bed, _ = page.listings
+    assert (one_bed.status, one_bed.property_type, one_bed.street, one_bed.zip_code) == (
+        "for_rent",
+        "apartment",
+        "2290 E Lake Shore Dr",
+        "62521",
+    )
+    assert one_bed.url == DETAIL + (
+        "Lakeshore-Commons_2290-E-Lake-Shore-Dr_Decatur_IL_62521_M77044-18120"
+    )
+    assert one_bed.photos == (
+        "https://ar.rdcpix.com/8e1d7a39c0b24f5e96d2a4c1b7e3f058c0rd-w640_h480.jpg",
+    )
+    assert two_bed.photos == (  # a plan without photos shows the community's
+        "https://ap.rdcpix.com/c4e19b07d2a85f36e0d1b9c7a3f25e81l-m1029957460s.jpg",
+    )
+    assert one_bed.broker == Broker(name="Lakeshore Commons Leasing")
+
+
+def test_search_without_results_is_an_empty_page() -> None:
+    page = parse("search_empty.html", f"{SITE}/realestateandhomes-search/62999")
+
+    assert (page.kind, page.listings, page.failures, page.next_pages) == (
+        "realtor.search",
+        [],
+        [],
+        [],
+    )
+
+
+def next_data_page(page_props: object) -> str:
+    state = json.dumps({"props": {"pageProps": page_props}, "page": "/realestateandhomes-detail"})
+    return f'<html><body><script id="__NEXT_DATA__" type="application/json">{state}</script>'
+
+
+def test_a_home_nested_one_level_deeper_is_still_found() -> None:
+    home = {"property_id": "1002003004", "status": "for_sale", "list_price": 150000}
+    body = next_data_page({"initialReduxState": {"propertyDetails": {"property": home}}})
+
+    (listing,) = realtor.parse(body, FOX_RUN_URL).listings
+
+    assert (listing.source_id, listing.price, listing.url) == ("1002003004", 150_000, FOX_RUN_URL)
+
+
+@pytest.mark.parametrize(
+    ("body", "failure"),
+    [
+        (next_data_page({"deviceType": "desktop"}), "page: __NEXT_DATA__ holds neither"),
+        ("<html><body><p>Access denied</p></body></html>", "page: no __NEXT_DATA__ script"),
+    ],
+)
+def test_pages_without_a_home_or_results_are_failures(body: str, failure: str) -> None:
+    page = realtor.parse(body, FOX_RUN_URL)
+
+    assert (page.kind, page.listings) == ("realtor.detail", [])
+    assert page.failures[0].startswith(failure)
+
+
+def test_a_result_without_an_id_is_a_failure_naming_the_field() -> None:
+    results = [{"status": "for_sale", "list_price": 99000}, {"property_id": "7", "status": "sold"}]
+    body = json.dumps({"data": {"home_search": {"count": 2, "total": 2, "results": results}}})
+
+    page = realtor.parse(body)
+
+    assert [listing.source_id for listing in page.listings] == ["7"]
+    assert page.failures == ["result 0: source_id: Input should be a valid string"]
