@@ -113,7 +113,7 @@ class _Results:
 def detect(body: str, url: str | None = None) -> str | None:
     """`realtor.search`, `realtor.detail` or `realtor.search_api` for a Realtor.com page or
     GraphQL search response, None for anything else."""
-    if body.lstrip().startswith("{"):
+    if _is_json(body):
         return KIND_SEARCH_API if _is_search_api(body) else None
     blob = _next_data_text(body)
     if blob is None or not _is_realtor(blob, url):
@@ -133,7 +133,7 @@ def parse(body: str, url: str | None = None) -> ParsedPage:
     """The listings of a search page or API response in their order, with their detail
     pages and the next search page; the home of a detail page. Malformed JSON gives an
     empty page with a failure."""
-    if body.lstrip().startswith("{"):
+    if _is_json(body):
         return _parse_search_api(body, url)
     blob = _next_data_text(body)
     if blob is None:
@@ -159,7 +159,7 @@ def parse(body: str, url: str | None = None) -> ParsedPage:
 
 def _parse_search_api(body: str, url: str | None) -> ParsedPage:
     try:
-        response = json.loads(body)
+        response = json.loads(body.lstrip("\ufeff"))
     except ValueError as error:
         return ParsedPage(kind=KIND_SEARCH_API, failures=[f"response: not JSON: {error}"])
     data = _object(_object(response).get("data"))
@@ -540,6 +540,11 @@ def _is_realtor(blob: str, url: str | None) -> bool:
     if '"home_search"' in blob:
         return True
     return '"property_id"' in blob and '"list_price"' in blob and '"location"' in blob
+
+
+def _is_json(body: str) -> bool:
+    """A JSON response rather than a page: an object first (after any byte order mark)."""
+    return body[:256].lstrip("\ufeff \t\r\n").startswith("{")
 
 
 def _is_search_api(body: str) -> bool:

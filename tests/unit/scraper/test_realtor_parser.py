@@ -50,6 +50,7 @@ def test_detect_names_every_fixture_with_or_without_its_url(name: str, kind: str
     assert realtor.detect(fixture(name)) == kind
     assert realtor.detect(fixture(name), SEARCH_URL if "search" in kind else FOX_RUN_URL) == kind
     assert parse(name).kind == kind
+    assert realtor.detect("\ufeff" + fixture(name)) == kind
 
 
 def test_detect_leaves_other_sites_pages_alone() -> None:
@@ -65,6 +66,16 @@ def test_detect_leaves_other_sites_pages_alone() -> None:
     assert realtor.detect(other_next_page) is None
     assert realtor.detect(other_api) is None
     assert realtor.detect("{}&&" + other_api) is None
+
+
+OTHER_SITES_FIXTURES = sorted(
+    path for path in FIXTURES.parent.rglob("*") if path.is_file() and path.parent != FIXTURES
+)
+
+
+@pytest.mark.parametrize("path", OTHER_SITES_FIXTURES, ids=lambda path: path.name)
+def test_detect_claims_no_other_sites_fixture(path: Path) -> None:
+    assert realtor.detect(path.read_text(errors="replace")) is None
 
 
 def test_search_page_yields_each_result_in_page_order() -> None:
