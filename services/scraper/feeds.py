@@ -239,6 +239,15 @@ class FeedConfig(BaseModel):
             raise ValueError("records_path is only for format json")
         return self
 
+    def column_names(self) -> set[str]:
+        """Every column the feed's configuration reads."""
+        names = {self.signals.kind_column, *(rule.column for rule in self.filters)}
+        for mapped in self.columns.model_dump().values():
+            names.update((mapped,) if isinstance(mapped, str) else mapped or ())
+        if self.record_url:
+            names.update(_PLACEHOLDER.findall(self.record_url))
+        return {name for name in names if name}
+
     def first_request_url(self, today: date) -> str:
         """The URL a crawl of this feed starts with: the feed's URL, and for Socrata its first
         page (`$limit`, `$offset=0`, `$order`, `$select`, `$where` over the date window)."""

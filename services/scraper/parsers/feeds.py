@@ -111,6 +111,16 @@ class FeedRecord:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class FeedBody:
+    """The records of one body, how many rows it held (filtered and broken ones too) and
+    what is wrong with it as a whole."""
+
+    records: list[FeedRecord]
+    row_count: int
+    problems: list[str] = field(default_factory=list)
+
+
 @dataclass
 class SourceIds:
     """Hands out each source id once per page."""
@@ -130,12 +140,12 @@ def parse(body: str, url: str | None, feed: FeedConfig) -> ParsedPage:
     this one was full."""
     kind = KINDS[feed.format]
     try:
-        records, row_count = _records(body, url, feed)
+        read = _records(body, url, feed)
     except BrokenFeed as error:
         return ParsedPage(kind=kind, failures=[f"{feed.name}: {error}"])
-    collector = ListingCollector()
+    collector = ListingCollector(failures=[f"{feed.name}: {problem}" for problem in read.problems])
     source_ids = SourceIds()
-    for record in records:
+    for record in read.records:
         if record.problem is None and not _admitted(record, feed):
             continue
         collector.add(record.label, partial(_listing, record, feed, source_ids))
@@ -143,7 +153,7 @@ def parse(body: str, url: str | None, feed: FeedConfig) -> ParsedPage:
         kind=kind,
         listings=collector.listings,
         failures=collector.failures,
-        next_pages=_next_socrata_page(url, feed, row_count),
+        next_pages=_next_socrata_page(url, feed, read.row_count),
     )
 
 
@@ -166,9 +176,11 @@ def parse_address(text: str) -> AddressParts:
     if zip_code is None:
         street, unit = split_unit(line)
         return AddressParts(street, unit)
-    tokens = line.split(" ")
-    tokens, state = _peel_state(tokens)
+    tokens, state = _peel_state(line.split(" "), keep=1)
     street_end = _street_end(tokens)
+    if street_end is None and state is not None:
+        tokens, state = line.split(" "), None  # `77 OAK CT 62702`: CT is the street's suffix
+        street_end = _street_end(tokens)
     if street_end is None:
         raise ValueError(f"address {text!r}: no street suffix tells the street from the city")
     street, unit = split_unit(" ".join(tokens[:street_end]))
@@ -188,11 +200,12 @@ def _admitted(record: FeedRecord, feed: FeedConfig) -> bool:
     return all(rule.admits(_text(record.values, rule.column)) for rule in feed.filters)
 
 
-def _records(body: str, url: str | None, feed: FeedConfig) -> tuple[list[FeedRecord], int]:
-    """The feed's records and how many rows the body held (filtered and broken ones too)."""
+def _records(body: str, url: str | None, feed: FeedConfig) -> FeedBody:
     if feed.format == "csv":
-        records = list(_csv_records(body, feed.csv_delimiter))
-        return records, len(records)
+        header, records = _csv_table(body, feed.csv_delimiter)
+        missing = sorted(feed.column_names() - set(header))
+        problems = [f"the CSV header has no column {name!r}" for name in missing]
+        return FeedBody(records, len(records), problems)
     document = _json_document(body)
     if feed.format == "socrata":
         rows = _socrata_rows(document)
@@ -201,10 +214,11 @@ def _records(body: str, url: str | None, feed: FeedConfig) -> tuple[list[FeedRec
         rows = _json_rows(document, feed.records_path)
         first_row = 1
     records = [_json_record(f"row {number}", row) for number, row in enumerate(rows, first_row)]
-    return records, len(rows)
+    return FeedBody(records, len(rows))
 
 
-def _csv_records(body: str, delimiter: str) -> Iterator[FeedRecord]:
+def _csv_table(body: str, delimiter: str) -> tuple[list[str], list[FeedRecord]]:
+    """The header and the records of a CSV body; blank lines are not records."""
     reader = csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=delimiter)
     try:
         header = [name.strip() for name in next(reader)]
@@ -212,6 +226,10 @@ def _csv_records(body: str, delimiter: str) -> Iterator[FeedRecord]:
         raise BrokenFeed("the CSV body is empty: no header row") from None
     except csv.Error as error:
         raise BrokenFeed(f"the CSV header does not read: {error}") from None
+    return header, list(_csv_rows(reader, header))
+
+
+def _csv_rows(reader: Any, header: list[str]) -> Iterator[FeedRecord]:
     number, first_line = 0, reader.line_num + 1
     while True:
         try:
@@ -219,9 +237,8 @@ def _csv_records(body: str, delimiter: str) -> Iterator[FeedRecord]:
         except StopIteration:
             return
         except csv.Error as error:
-            yield FeedRecord(
-                f"line {reader.line_num}", {}, f"unreadable CSV, rest skipped: {error}"
-            )
+            problem = f"unreadable CSV, the rest is skipped: {error}"
+            yield FeedRecord(f"line {reader.line_num}", {}, problem)
             return
         line, first_line = first_line, reader.line_num + 1
         if not any(cell.strip() for cell in row):
@@ -266,6 +283,7 @@ def _json_record(label: str, row: Any) -> FeedRecord:
 
 
 def _listing(record: FeedRecord, feed: FeedConfig, source_ids: SourceIds) -> dict[str, Any]:
+    """The listing fields of one record; `BrokenRecord` saying why when it cannot be one."""
     if record.problem:
         raise BrokenRecord(record.problem)
     values, columns = record.values, feed.columns
@@ -470,19 +488,19 @@ def _city_and_state(parts: list[str]) -> tuple[str | None, str | None]:
     for width in (2, 1):
         if len(tokens) > width and " ".join(tokens[-width:]).upper() in COUNTRY_WORDS:
             tokens = tokens[:-width]
-    tokens, state = _peel_state(tokens)
+    tokens, state = _peel_state(tokens, keep=0)
     return " ".join(tokens) or None, state
 
 
-def _peel_state(tokens: list[str]) -> tuple[list[str], str | None]:
-    """The tokens without a trailing state (a USPS code or a state's name) and that state."""
+def _peel_state(tokens: list[str], keep: int) -> tuple[list[str], str | None]:
+    """The tokens without a trailing state (a USPS code or a state's name), leaving at least
+    `keep` tokens, and that state."""
     for name in _STATE_NAMES_LONGEST_FIRST:
         width = len(name.split())
-        if len(tokens) > width and " ".join(tokens[-width:]).casefold() == name:
+        if len(tokens) >= width + keep and " ".join(tokens[-width:]).casefold() == name:
             return tokens[:-width], STATE_CODES[name]
-    if len(tokens) >= 2 and tokens[-1].upper().rstrip(".") in STATE_CODE_SET:
-        return tokens[:-1], tokens[-1].upper().rstrip(".")
-    return tokens, None
+    code = tokens[-1].upper().rstrip(".") if len(tokens) > keep else None
+    return (tokens[:-1], code) if code in STATE_CODE_SET else (tokens, None)
 
 
 def _street_end(tokens: list[str]) -> int | None:

@@ -205,6 +205,16 @@ def test_csv_with_another_delimiter_and_address_in_parts() -> None:
     )
 
 
+def test_csv_header_without_a_mapped_column_is_reported_and_the_rows_still_read() -> None:
+    renamed = fixture("lakeview-tax-delinquent.csv").replace("TOTAL DUE", "AMOUNT DUE", 1)
+
+    page = feeds.parse(renamed, None, tax_delinquent_feed())
+
+    assert page.failures[0] == f"{TAX_FEED}: the CSV header has no column 'TOTAL DUE'"
+    assert len(page.listings) == 5
+    assert {listing.distress_signals[0].amount for listing in page.listings} == {None}
+
+
 def test_empty_csv_body_is_one_failure() -> None:
     page = feeds.parse("", None, tax_delinquent_feed())
 
@@ -374,6 +384,8 @@ def test_malformed_json_is_one_failure() -> None:
             "220 MAIN ST ST LOUIS MO 63101",
             feeds.AddressParts("220 MAIN ST", None, "ST LOUIS", "MO", "63101"),
         ),
+        ("77 OAK CT 62702", feeds.AddressParts("77 OAK CT", None, None, None, "62702")),
+        ("3 ELM RD, NJ 07030", feeds.AddressParts("3 ELM RD", None, None, "NJ", "07030")),
         ("1482 W ELMHURST ST APT 3", feeds.AddressParts("1482 W ELMHURST ST", "APT 3")),
         ("12 CT ST", feeds.AddressParts("12 CT ST")),
     ],
