@@ -326,7 +326,8 @@ def _home_facts(responses: CachedResponses, url: str | None) -> dict[str, Any] |
         "source_id": _text(initial.get("propertyId") or section.get("propertyId") or _home_id(url)),
         "url": urljoin(url or ORIGIN, page_url) if isinstance(page_url, str) else url,
         "status": status,
-        "price": _list_price(history) if sold else amount,
+        # A sold home's asking price is in its history; an off-market one has none.
+        "price": (_list_price(history) if status == "sold" else None) if sold else amount,
         "sold_price": amount if sold else None,
         "sold_date": quantities.calendar_date(section.get("soldDate")) if sold else None,
         "list_date": _latest_event_date(history, "listed"),
@@ -552,7 +553,6 @@ def _plan_listing(
         or quantities.positive(plan.get("rentPriceMax")),
         "sqft": quantities.area_sqft(plan.get("sqftMin"))
         or quantities.area_sqft(plan.get("sqftMax")),
-        "description": _text(plan.get("name")),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,24 @@ RENTAL_ID = "5f0c2a9e-7d41-4b8e-9c3a-21e6d0b4f7a2"
 
 def fixture(name: str) -> str:
     return (FIXTURES / name).read_text()
+
+
+def home_page(responses: dict[str, Any], jsonld: str = "") -> str:
+    """A home page whose server state caches `responses` (endpoint path -> payload), each
+    behind the stingray prefix as a JSON string, the way Redfin embeds them."""
+    data_cache = {
+        f"/stingray/api/home/details/{endpoint}?propertyId=555&accessLevel=1": {
+            "res": {"text": "{}&&" + json.dumps({"resultCode": 0, "payload": payload})}
+        }
+        for endpoint, payload in responses.items()
+    }
+    state = json.dumps({"ReactServerAgent.cache": {"dataCache": data_cache}})
+    return (
+        f"<html><head>{jsonld}</head><body><script>_tLAB.wait(function(){{\n"
+        "root.__reactServerState || (root.__reactServerState = {});\n"
+        f"root.__reactServerState.InitialContext = {state};\n"
+        "root.__reactServerState.Config = {};\n});</script></body></html>"
+    )
 
 
 def only_listing(name: str, url: str) -> Listing:
@@ -427,7 +446,7 @@ def test_floor_plan_api_gives_the_same_units_without_the_building_address() -> N
 
     assert [item.source_id for item in from_api] == [item.source_id for item in from_page]
     assert all(item.status == "for_rent" for item in from_api)
-    assert (from_api[0].street, from_api[0].url, from_api[0].description) == (None, None, "S1")
+    assert (from_api[0].street, from_api[0].url, from_api[0].unit) == (None, None, None)
 
 
 def test_leased_unit_is_off_market() -> None:
@@ -444,3 +463,103 @@ def test_unrelated_body_is_not_parsed_as_redfin() -> None:
 
     assert page.listings == []
     assert page.failures == ["https://example.test/: not a Redfin page"]
+
+
+HOME_URL = f"{ORIGIN}/TX/Austin/88-Quarry-Bend-78745/home/555"
+
+
+def test_off_market_home_keeps_its_last_sale_and_has_no_asking_price() -> None:
+    section = {
+        "status": {"displayValue": "Off Market"},
+        "priceInfo": {"amount": 310000, "label": "Last Sold Price"},
+        "soldDate": 1_500_000_000_000,
+        "city": "Austin",
+        "state": "TX",
+    }
+    history = {"events": [{"eventDescription": "Listed", "price": 325000, "eventDate": 1}]}
+    body = home_page(
+        {
+            "aboveTheFold": {"addressSectionInfo": section},
+            "belowTheFold": {"propertyHistoryInfo": history},
+        }
+    )
+
+    listing = redfin.parse(body, HOME_URL).listings[0]
+
+    assert (listing.source_id, listing.status) == ("555", "off_market")
+    assert (listing.price, listing.sold_price, listing.sold_date) == (
+        None,
+        310_000.0,
+        date(2017, 7, 14),
+    )
+
+
+def test_home_page_without_its_facts_falls_back_to_jsonld() -> None:
+    residence = {
+        "@type": "SingleFamilyResidence",
+        "address": {"streetAddress": "88 Quarry Bend", "addressRegion": "TX"},
+    }
+    jsonld = f'<script type="application/ld+json">{json.dumps(residence)}</script>'
+
+    page = redfin.parse(home_page({"avm": {"predictedValue": 401000}}, jsonld), HOME_URL)
+
+    assert page.failures == []
+    assert page.listings == [
+        Listing(
+            source="redfin",
+            source_id="555",
+            url=HOME_URL,
+            status="other",
+            street="88 Quarry Bend",
+            state="TX",
+            property_type="single_family",
+        )
+    ]
+
+
+def test_home_page_with_nothing_about_the_home_has_no_listing() -> None:
+    page = redfin.parse(home_page({"avm": {"predictedValue": 401000}}), HOME_URL)
+
+    assert (page.kind, page.listings, page.failures) == ("redfin.detail", [], [])
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("Active", "for_sale"),
+        ("Coming Soon", "for_sale"),
+        ("Active Under Contract", "pending"),
+        ("Pending - Taking Backups", "pending"),
+        ("Contingent", "pending"),
+        ("Closed", "sold"),
+        ("Withdrawn", "off_market"),
+        ("Expired", "off_market"),
+        ("For Rent", "for_rent"),
+        ("Auction", "other"),
+    ],
+)
+def test_mls_status_words_map_onto_the_platform_statuses(status: str, expected: str) -> None:
+    body = home_page({"aboveTheFold": {"addressSectionInfo": {"status": {"displayValue": status}}}})
+
+    assert redfin.parse(body, HOME_URL).listings[0].status == expected
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({"propertyType": 6}, "single_family"),
+        ({"propertyType": 3}, "condo"),
+        ({"propertyType": 13}, "townhouse"),
+        ({"propertyType": 4}, "multi_family"),
+        ({"propertyType": 8}, "land"),
+        ({"propertyType": 42}, "other"),
+        ({"propertyType": "VACANT_LAND"}, "land"),
+        ({}, None),
+    ],
+)
+def test_property_type_codes_map_onto_the_platform_types(
+    section: dict[str, Any], expected: str | None
+) -> None:
+    body = home_page({"aboveTheFold": {"addressSectionInfo": section}})
+
+    assert redfin.parse(body, HOME_URL).listings[0].property_type == expected
