@@ -60,6 +60,7 @@ KIND_RENTALS_SEARCH_API = "redfin.rentals_search_api"
 
 ORIGIN = "https://www.redfin.com"
 API_PREFIX = "{}&&"
+WHITESPACE_AND_BOM = " \t\r\n\ufeff"
 SERVER_STATE = "root.__reactServerState.InitialContext"
 SERVER_STATE_ASSIGNMENT = re.compile(re.escape(SERVER_STATE) + r"\s*=\s*")
 HOME_ID_IN_URL = re.compile(r"/(?:home|apartment)/(\d+)")
@@ -151,7 +152,7 @@ UNAVAILABLE_UNIT_WORDS = ("leased", "rented", "unavailable")
 
 def detect(body: str, url: str | None = None) -> str | None:
     """The kind of Redfin page or API body this is, None when it is not Redfin's."""
-    start = body[:512].lstrip()
+    start = body[:512].lstrip(WHITESPACE_AND_BOM)
     if start.startswith((API_PREFIX, "{")):
         if '"unitTypesByBedroom"' in body:
             return KIND_FLOOR_PLANS_API
@@ -253,7 +254,7 @@ def _data_cache(body: str) -> dict[str, Any]:
 
 
 def _api_json(text: str) -> Any:
-    text = text.strip()
+    text = text.strip(WHITESPACE_AND_BOM)
     return json.loads(text[len(API_PREFIX) :] if text.startswith(API_PREFIX) else text)
 
 

@@ -74,6 +74,13 @@ def test_detect_names_the_kind_of_every_redfin_fixture(name: str, kind: str) -> 
     assert redfin.detect(fixture(name)) == kind
 
 
+def test_saved_body_with_a_byte_order_mark_is_still_read() -> None:
+    body = "\ufeff" + fixture("search_api.json")
+
+    assert redfin.detect(body) == "redfin.search_api"
+    assert len(redfin.parse(body, SEARCH_API_URL).listings) == 7
+
+
 @pytest.mark.parametrize(
     "body",
     [
