@@ -64,6 +64,9 @@ WHITESPACE_AND_BOM = " \t\r\n\ufeff"
 SERVER_STATE = "root.__reactServerState.InitialContext"
 SERVER_STATE_ASSIGNMENT = re.compile(re.escape(SERVER_STATE) + r"\s*=\s*")
 HOME_ID_IN_URL = re.compile(r"/(?:home|apartment)/(\d+)")
+JSONLD_SCRIPT = re.compile(
+    r"<script\b[^>]*application/ld\+json[^>]*>.*?</script>", re.IGNORECASE | re.DOTALL
+)
 SEARCH_PAGE_NUMBER = re.compile(r"/page-(\d+)/?$")
 SEARCH_PAGE_LINK = re.compile(r'href="([^"]*/page-(\d+))/?"')
 
@@ -272,7 +275,10 @@ def _payload(response: Any) -> dict[str, Any]:
 def _collect_home(
     collector: ListingCollector, responses: CachedResponses, body: str, url: str | None
 ) -> None:
-    from_jsonld = jsonld.parse(body, url, source=SOURCE, status="other").listings
+    # Only the JSON-LD scripts are handed on: parsing a whole home page as HTML costs more
+    # than everything else this parser does.
+    scripts = "".join(JSONLD_SCRIPT.findall(body))
+    from_jsonld = jsonld.parse(scripts, url, source=SOURCE, status="other").listings
     fallback = from_jsonld[0].model_dump(exclude={"schema_version"}) if from_jsonld else {}
     facts = _home_facts(responses, url)
     if facts is None and not fallback:
