@@ -22,9 +22,11 @@ spider.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote, urlencode
 
 from pydantic import Field
@@ -32,8 +34,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.scraper.config import ScraperConfig
 from services.scraper.crawls import CrawlSpec
+from services.scraper.feeds import (
+    FEEDS_FILE_VARIABLE,
+    FeedConfig,
+    FeedConfigError,
+    configured_feeds,
+    feed_by_name,
+)
 from shared.events import ScrapeRequested
 
+FEED_SOURCE_PREFIX = "feed:"
+# What Redfin appends to a search page's path for each listing type.
+REDFIN_LISTING_PATHS = {
+    "for_sale": "",
+    "for_rent": "/apartments-for-rent",
+    "sold": "/filter/include=sold-3mo",
+}
 ZIP_CODE = re.compile(r"^\d{5}$")
 CITY_STATE = re.compile(r"^(?P<city>[^,]+),\s*(?P<state>[A-Za-z]{2})$")
 
@@ -86,15 +102,9 @@ def zillow_search(origin: str) -> SearchUrls:
 
 
 def redfin_search(origin: str) -> SearchUrls:
-    suffixes = {
-        "for_sale": "",
-        "for_rent": "/apartments-for-rent",
-        "sold": "/filter/include=sold-3mo",
-    }
-
     def urls(where: Place, listing_type: str) -> list[str]:
         if where.zip_code:
-            return [f"{origin}/zipcode/{where.zip_code}{suffixes[listing_type]}"]
+            return [f"{origin}/zipcode/{where.zip_code}{REDFIN_LISTING_PATHS[listing_type]}"]
         query = urlencode({"location": f"{where.city}, {where.state}", "v": 2})
         return [f"{origin}/stingray/do/location-autocomplete?{query}"]
 
@@ -155,14 +165,44 @@ def known_sources(config: ScraperConfig, sites: SiteUrls | None = None) -> dict[
             "jsonld",
             "any site describing its listings in schema.org JSON-LD, from pages or a sitemap",
         ),
+        Source("zillow", "zillow", "Zillow", search=zillow_search(sites.zillow.rstrip("/"))),
+        Source("redfin", "redfin", "Redfin", search=redfin_search(sites.redfin.rstrip("/"))),
+        Source(
+            "realtor", "realtor", "Realtor.com", search=realtor_search(sites.realtor.rstrip("/"))
+        ),
+    ]
+    sources += [
+        Source(
+            f"{FEED_SOURCE_PREFIX}{feed.name}",
+            "feed",
+            feed.description or f"the public-record feed {feed.name}",
+            (feed.first_request_url(date.today()),),
+        )
+        for feed in feeds()
     ]
     return {source.name: source for source in sources}
+
+
+def feeds() -> list[FeedConfig]:
+    """The configured public-record feeds; none when no feeds file is set or it cannot be
+    read (a request for a feed then says why, see `plan_crawl`)."""
+    if not os.environ.get(FEEDS_FILE_VARIABLE, "").strip():
+        return []
+    try:
+        return list(configured_feeds().values())
+    except FeedConfigError:
+        return []
 
 
 def plan_crawl(request: ScrapeRequested, job_id: int, config: ScraperConfig) -> CrawlSpec:
     """The crawl a request asks for, or `CrawlRejected` saying why there is none."""
     sources = known_sources(config)
     source = sources.get(request.source)
+    if source is None and request.source.startswith(FEED_SOURCE_PREFIX):
+        try:
+            feed_by_name(request.source.removeprefix(FEED_SOURCE_PREFIX))
+        except FeedConfigError as error:
+            raise CrawlRejected(str(error)) from error
     if source is None:
         raise CrawlRejected(
             f"unknown source {request.source!r}; known sources: {', '.join(sorted(sources))}"

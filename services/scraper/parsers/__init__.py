@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from services.scraper.parsers import jsonld, realtor
+from services.scraper.parsers import jsonld, realtor, redfin, zillow
 
-PARSERS: dict[str, ModuleType] = {realtor.SOURCE: realtor, "jsonld": jsonld}
+PARSERS: dict[str, ModuleType] = {module.SOURCE: module for module in (zillow, redfin, realtor)} | {
+    "jsonld": jsonld
+}
 
 
 def detect_page(body: str, url: str | None = None) -> tuple[ModuleType, str] | None:

@@ -70,10 +70,11 @@ class ListingSpider(scrapy.Spider):
         self.hosts = {urlsplit(url).netloc for url in self.start_urls}
         self.budget = CrawlBudget(max_pages, max_items)
         self.requested: set[str] = set()
+        self.request_headers: dict[str, str] = {}
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
-            request = self.follow(url, listing=False, callback=self._start_page(url))
+            request = self.follow(url, listing=False, callback=self.start_callback(url))
             if request is not None:
                 yield request
 
@@ -107,15 +108,15 @@ class ListingSpider(scrapy.Spider):
         if listing_page and not page.listings and not page.failures:
             self.count_failure(f"no listing found at {response.url}")
         for listing in page.listings:
-            if not listing_page and not self._take_from_index(listing):
+            if not listing_page and not self._take_from_index(listing, response.url):
                 continue
             if not (matches_location(listing, self.location) and self.filters.admits(listing)):
                 self.crawler.stats.inc_value(STAT_ITEMS_FILTERED)
                 continue
             yield ScrapedListing(listing)
 
-    def _take_from_index(self, listing: Listing) -> bool:
-        if listing.url is not None and listing.url in self.requested:
+    def _take_from_index(self, listing: Listing, page_url: str) -> bool:
+        if listing.url not in (None, page_url) and listing.url in self.requested:
             return False
         budget = self.budget
         if budget.max_items is not None and budget.listing_pages >= budget.max_items:
@@ -141,11 +142,13 @@ class ListingSpider(scrapy.Spider):
             url,
             callback=callback or self.parse,
             errback=self._failed,
+            headers=self.request_headers or None,
             meta={"listing": listing, **(meta or {})},
             priority=0 if listing else INDEX_PRIORITY,
         )
 
-    def _start_page(self, url: str) -> Any:
+    def start_callback(self, url: str) -> Any:
+        """How a start URL is read: as a robots.txt, a sitemap, or a page."""
         path = urlsplit(url).path.casefold()
         if path.endswith("/robots.txt"):
             return self.parse_robots
