@@ -1,6 +1,10 @@
-"""The scraper's composition root: its subscribers and what each one runs."""
+"""The scraper's composition root: its subscribers, its schedules and what each one runs."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+from functools import partial
 
 from faststream.asgi import AsgiFastStream
 from faststream.kafka.annotations import KafkaMessage
@@ -9,28 +13,38 @@ from services.scraper import SERVICE, handlers
 from services.scraper.config import ScraperConfig
 from services.scraper.jobs import CrawlMetrics, ScrapeJobs
 from services.scraper.runner import CrawlRunner
+from services.scraper.schedules import Scheduler, parse_schedules
 from shared import topics
-from shared.events import PropertyEnriched, ProspectNew, ScoreCreated, ScrapeRequested
+from shared.events import (
+    PropertyEnriched,
+    ProspectNew,
+    ScoreCreated,
+    ScrapeCancelRequested,
+    ScrapeRequested,
+)
 from shared.messaging import HEADER_ERROR_MESSAGE
 from shared.runtime import ServiceRuntime, raw_body
 from shared.settings import Settings
 
 DESCRIPTION = (
     "Runs a crawl for each scrape.requested event, stores the listings in prospect_queue "
-    "and publishes one prospect.new per new or changed listing; follows each prospect's "
-    "status from property.enriched, score.created and prospect.new.dlq."
+    "and publishes one prospect.new per new or changed listing, saying what changed; "
+    "stops the crawls a scrape.cancel_requested names; publishes scrape.requested on the "
+    "configured schedules; follows each prospect's status from property.enriched, "
+    "score.created and prospect.new.dlq."
 )
 
 
 def build(settings: Settings, config: ScraperConfig | None = None) -> AsgiFastStream:
     config = config or ScraperConfig()
+    schedules = parse_schedules(config.schedule_definitions())
     runtime = ServiceRuntime.create(SERVICE, settings)
     messaging = runtime.messaging
     jobs = ScrapeJobs(
         runtime.engine,
         runtime.sessions,
         config,
-        CrawlRunner(config.crawl_timeout_seconds),
+        CrawlRunner(config.crawl_timeout_seconds, config.cancel_grace_seconds),
         CrawlMetrics(runtime.metrics),
     )
 
@@ -41,6 +55,10 @@ def build(settings: Settings, config: ScraperConfig | None = None) -> AsgiFastSt
     )
     async def on_scrape_requested(request: ScrapeRequested) -> None:
         await jobs.handle(request)
+
+    @messaging.subscriber(topics.SCRAPE_CANCEL_REQUESTED, max_workers=1)
+    async def on_scrape_cancel_requested(event: ScrapeCancelRequested) -> None:
+        await runtime.processor.once(event, handlers.cancel_crawls)
 
     runtime.batch_subscriber(
         topics.PROPERTY_ENRICHED,
@@ -65,5 +83,24 @@ def build(settings: Settings, config: ScraperConfig | None = None) -> AsgiFastSt
         )
         await runtime.processor.once(event, handlers.mark_failed)
 
+    scheduler = Scheduler(
+        schedules,
+        partial(handlers.fire_tick, runtime.sessions, messaging),
+        config.schedule_misfire_grace_seconds,
+    )
+    running: list[asyncio.Task[None]] = []
+
+    async def start_scheduler() -> None:
+        running.append(asyncio.create_task(scheduler.run()))
+
+    async def stop_scheduler() -> None:
+        for task in running:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     messaging.declares(ProspectNew)
-    return runtime.asgi_app(description=DESCRIPTION)
+    messaging.declares(ScrapeRequested)
+    app = runtime.asgi_app(description=DESCRIPTION, on_shutdown=[stop_scheduler])
+    app.after_startup(start_scheduler)
+    return app

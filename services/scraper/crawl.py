@@ -15,11 +15,23 @@ from scrapy.crawler import AsyncCrawlerProcess
 
 from services.scraper.config import ScraperConfig
 from services.scraper.crawls import CrawlReport, CrawlSpec, report_from_stats
+from services.scraper.middlewares import (
+    PROXIES_SETTING,
+    PROXY_COOLDOWN_SETTING,
+    PROXY_MAX_FAILURES_SETTING,
+    RETRY_BACKOFF_SETTING,
+    RETRY_MAX_WAIT_SETTING,
+    downloader_middlewares,
+)
 from services.scraper.pipelines import SPEC_SETTING, item_pipelines
 from services.scraper.spiders import SPIDERS
 from shared.observability import configure_logging, current_run_id
 
 GRACEFUL_SHARE_OF_TIMEOUT = 0.95
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en-US,en;q=0.9",
+}
 
 
 def scrapy_settings(spec: CrawlSpec, config: ScraperConfig) -> dict[str, Any]:
@@ -27,14 +39,25 @@ def scrapy_settings(spec: CrawlSpec, config: ScraperConfig) -> dict[str, Any]:
     return {
         "BOT_NAME": "reos",
         "USER_AGENT": config.user_agent,
+        "DEFAULT_REQUEST_HEADERS": {**DEFAULT_REQUEST_HEADERS, **config.default_headers},
         "ROBOTSTXT_OBEY": config.robotstxt_obey,
         "AUTOTHROTTLE_ENABLED": config.autothrottle_enabled,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": config.autothrottle_target_concurrency,
+        "AUTOTHROTTLE_START_DELAY": config.autothrottle_start_delay_seconds,
+        "AUTOTHROTTLE_MAX_DELAY": config.autothrottle_max_delay_seconds,
         "DOWNLOAD_DELAY": config.download_delay_seconds,
+        "RANDOMIZE_DOWNLOAD_DELAY": True,
         "CONCURRENT_REQUESTS": config.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_requests_per_domain,
         "DOWNLOAD_TIMEOUT": config.download_timeout_seconds,
         "RETRY_TIMES": config.retry_times,
+        "RETRY_HTTP_CODES": list(config.retry_http_codes),
+        RETRY_BACKOFF_SETTING: config.retry_backoff_seconds,
+        RETRY_MAX_WAIT_SETTING: config.retry_max_wait_seconds,
+        PROXIES_SETTING: list(config.proxies),
+        PROXY_MAX_FAILURES_SETTING: config.proxy_max_failures,
+        PROXY_COOLDOWN_SETTING: config.proxy_cooldown_seconds,
+        "DOWNLOADER_MIDDLEWARES": downloader_middlewares(),
         # Scrapy starts this many workers for every response's output; a listing page
         # yields one item and an index page about twenty requests, so the default of
         # 100 costs more than the parsing does.

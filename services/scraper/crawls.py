@@ -18,6 +18,7 @@ SUCCESSFUL_FINISH_REASONS = frozenset(
     {"finished", "closespider_itemcount", "closespider_pagecount"}
 )
 INFRASTRUCTURE_FINISH_REASON = "infrastructure_unavailable"
+CANCELLED_FINISH_REASON = "cancelled"
 
 STAT_PAGES = "reos/pages_crawled"
 STAT_ITEMS_STORED = "reos/items_stored"
@@ -26,6 +27,17 @@ STAT_ITEMS_DUPLICATE = "reos/items_duplicate"
 STAT_ITEMS_FILTERED = "reos/items_filtered"
 STAT_PUBLISHED = "reos/prospects_published"
 STAT_ERRORS = "reos/errors"
+STAT_CHANGES = "reos/changes/"
+STAT_RETRY_WAIT_SECONDS = "reos/retry_wait_seconds"
+STAT_RETRY_AFTER_REFUSED = "reos/retry_after_refused"
+STAT_PROXIES_BENCHED = "reos/proxies_benched"
+# Kept by Scrapy itself: every response by status, every download error, every retry,
+# every request robots.txt forbade.
+SCRAPY_STAT_STATUS = "downloader/response_status_count/"
+SCRAPY_STAT_DOWNLOAD_ERRORS = "downloader/exception_count"
+SCRAPY_STAT_RETRIES = "retry/count"
+SCRAPY_STAT_ROBOTS_FORBIDDEN = "robotstxt/forbidden"
+DOWNLOAD_ERROR_STATUS = "error"
 ERRORS_KEPT = 10
 
 
@@ -47,6 +59,11 @@ def note_error(stats: Stats, message: str) -> None:
 def stat_change(change: str) -> str:
     """The stats key counting stored listings by change: new, changed or unchanged."""
     return f"reos/items_{change}"
+
+
+def stat_change_kind(kind: str) -> str:
+    """The stats key counting published listing changes of one kind (`price_drop`, ...)."""
+    return STAT_CHANGES + kind
 
 
 class CrawlSpec(BaseModel):
@@ -78,6 +95,18 @@ class CrawlReport(BaseModel):
     items_duplicate: int = 0
     items_filtered: int = 0
     prospects_published: int = 0
+    changes: dict[str, int] = Field(
+        default_factory=dict, description="published listing changes by kind (price_drop, ...)"
+    )
+    pages_by_status: dict[str, int] = Field(
+        default_factory=dict,
+        description="responses by HTTP status, retried ones included; `error` for a download "
+        "that got no response",
+    )
+    retries: int = 0
+    retry_wait_seconds: float = 0.0
+    refused_by_robots: int = 0
+    proxies_benched: int = 0
     errors: list[str] = Field(default_factory=list)
     duration_seconds: float = 0.0
 
@@ -88,12 +117,17 @@ class Verdict:
     error_log: str | None
 
 
-def judge(report: CrawlReport, start_urls: list[str]) -> Verdict:
-    """A crawl succeeded when it ended normally and could fetch at least one page."""
+def judge(report: CrawlReport, start_urls: list[str], *, cancelled: bool = False) -> Verdict:
+    """A crawl succeeded when it ended normally and could fetch at least one page; one that
+    was stopped on request is cancelled, whatever it reached."""
+    if cancelled:
+        return Verdict("cancelled", None)
     if report.finish_reason not in SUCCESSFUL_FINISH_REASONS:
         return Verdict("failed", _with_errors(f"crawl ended: {report.finish_reason}", report))
     if report.pages_crawled == 0:
         first = ", ".join(start_urls)
+        if report.refused_by_robots:
+            return Verdict("failed", _with_errors(f"robots.txt forbids crawling {first}", report))
         return Verdict("failed", _with_errors(f"no page could be crawled from {first}", report))
     return Verdict("success", None)
 
@@ -132,6 +166,13 @@ def report_from_stats(stats: dict[str, Any]) -> CrawlReport:
         if key.startswith("spider_exceptions/")
     ]
     elapsed = stats.get("elapsed_time_seconds", 0.0)
+    pages_by_status = {
+        key.removeprefix(SCRAPY_STAT_STATUS): int(count)
+        for key, count in stats.items()
+        if key.startswith(SCRAPY_STAT_STATUS)
+    }
+    if stats.get(SCRAPY_STAT_DOWNLOAD_ERRORS):
+        pages_by_status[DOWNLOAD_ERROR_STATUS] = int(stats[SCRAPY_STAT_DOWNLOAD_ERRORS])
     return CrawlReport(
         finish_reason=str(stats.get("finish_reason", "unknown")),
         pages_crawled=stats.get(STAT_PAGES, 0),
@@ -143,6 +184,16 @@ def report_from_stats(stats: dict[str, Any]) -> CrawlReport:
         items_duplicate=stats.get(STAT_ITEMS_DUPLICATE, 0),
         items_filtered=stats.get(STAT_ITEMS_FILTERED, 0),
         prospects_published=stats.get(STAT_PUBLISHED, 0),
+        changes={
+            key.removeprefix(STAT_CHANGES): int(count)
+            for key, count in stats.items()
+            if key.startswith(STAT_CHANGES)
+        },
+        pages_by_status=pages_by_status,
+        retries=stats.get(SCRAPY_STAT_RETRIES, 0),
+        retry_wait_seconds=float(stats.get(STAT_RETRY_WAIT_SECONDS, 0.0)),
+        refused_by_robots=stats.get(SCRAPY_STAT_ROBOTS_FORBIDDEN, 0),
+        proxies_benched=stats.get(STAT_PROXIES_BENCHED, 0),
         errors=errors,
         duration_seconds=float(elapsed),
     )

@@ -1,8 +1,13 @@
-"""Following a prospect downstream: its `prospect_queue.status` moves forward as the
-enricher, the scorer or the dead-letter topic report on it.
+"""The scraper's event handlers besides the crawl itself.
 
-Each handler runs inside the exactly-once processor (a batch of events, or one) and
-publishes nothing.
+Following a prospect downstream: its `prospect_queue.status` moves forward as the
+enricher, the scorer or the dead-letter topic report on it. Cancelling crawls: a
+`scrape.cancel_requested` marks the named running jobs cancelled, and their crawls stop.
+These run inside the exactly-once processor (a batch of events, or one) and publish
+nothing.
+
+Firing a schedule's tick: the tick is claimed and its request published in one
+transaction, so that only one replica publishes it.
 """
 
 from __future__ import annotations
@@ -10,13 +15,23 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scraper import SERVICE, store
+from services.scraper.schedules import Schedule
 from shared import topics
-from shared.events import Event, PropertyEnriched, ScoreCreated, derived_event_id
+from shared.events import (
+    Event,
+    PropertyEnriched,
+    ScoreCreated,
+    ScrapeCancelRequested,
+    ScrapeRequested,
+    derived_event_id,
+)
+from shared.messaging import Messaging
 
 # A status only moves forward: a late or replayed event never undoes a later stage.
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
@@ -97,6 +112,34 @@ async def mark_failed(session: AsyncSession, event: DeadLetteredProspect) -> lis
         return []
     await store.advance_prospects(session, [event.prospect_id], "failed", ALLOWED_FROM["failed"])
     return []
+
+
+async def cancel_crawls(session: AsyncSession, event: ScrapeCancelRequested) -> list[Event]:
+    cancelled = await store.cancel_jobs(
+        session, job_id=event.job_id, run_id=event.run_id, reason=event.reason
+    )
+    log.info(
+        "scraping jobs cancelled" if cancelled else "no running scraping job to cancel",
+        extra={"job_ids": cancelled, "job_id": event.job_id, "reason": event.reason},
+    )
+    return []
+
+
+async def fire_tick(
+    sessions: async_sessionmaker,
+    messaging: Messaging,
+    schedule: Schedule,
+    tick: datetime,
+    request: ScrapeRequested,
+) -> bool:
+    """Claim the tick and publish its request; False when another replica claimed it. A
+    request that cannot be published leaves the tick unclaimed, for this or another
+    replica to fire."""
+    async with sessions() as session, session.begin():
+        if not await store.claim_tick(session, schedule.name, tick, request):
+            return False
+        await messaging.publish(request)
+    return True
 
 
 async def _mark(

@@ -7,10 +7,16 @@ was left by a process that died, so its crawl runs again (its upserts change not
 twice). A request that cannot be crawled ends as a failed job saying why; an outage
 of PostgreSQL or Kafka during the crawl leaves the job running and the request
 uncommitted, to be delivered again.
+
+Cancelling is a mark on the job row (`scrape.cancel_requested`, handled by whichever
+replica consumes it); the replica running the job's crawl looks at its row every
+`cancel_poll_seconds` and, once it is cancelled, stops the crawl. The job keeps its
+`cancelled` status and gets the counts its crawl reached.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -21,6 +27,7 @@ from services.scraper.crawls import INFRASTRUCTURE_FINISH_REASON, CrawlReport, V
 from services.scraper.runner import CrawlRunner
 from services.scraper.sources import CrawlRejected, known_sources, plan_crawl
 from shared.events import ScrapeRequested
+from shared.messaging import is_transient
 from shared.observability import ServiceMetrics
 
 CRAWL_DURATION_BUCKETS = (1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
@@ -37,6 +44,21 @@ class CrawlMetrics:
         self.pages = metrics.counter(
             "pages_crawled_total", "Pages fetched and parsed by crawls", ["source"]
         )
+        self.responses = metrics.counter(
+            "pages_total",
+            "Responses received by crawls, retried ones included, by HTTP status "
+            "(`error`: no response)",
+            ["source", "status"],
+        )
+        self.retries = metrics.counter(
+            "retries_total", "Requests retried after a 429, a 5xx or a network error", ["source"]
+        )
+        self.refused_by_robots = metrics.counter(
+            "robots_refused_total", "Requests not made because robots.txt forbids them", ["source"]
+        )
+        self.proxies_benched = metrics.counter(
+            "proxies_benched_total", "Times a failing proxy was benched", ["source"]
+        )
         self.items_scraped = metrics.counter(
             "items_scraped_total", "Listings stored in prospect_queue", ["source"]
         )
@@ -44,6 +66,11 @@ class CrawlMetrics:
             "items_failed_total",
             "Listing pages that failed to fetch, parse or validate",
             ["source"],
+        )
+        self.items_changed = metrics.counter(
+            "items_changed_total",
+            "Listings published again with a changed price or status, by kind of change",
+            ["source", "kind"],
         )
         self.items_by_change = metrics.counter(
             "items_stored_total",
@@ -62,6 +89,13 @@ class CrawlMetrics:
         self.items_failed.labels(source).inc(report.items_failed)
         for change in ("new", "changed", "unchanged"):
             self.items_by_change.labels(source, change).inc(getattr(report, f"items_{change}"))
+        for kind, count in report.changes.items():
+            self.items_changed.labels(source, kind).inc(count)
+        for status, count in report.pages_by_status.items():
+            self.responses.labels(source, status).inc(count)
+        self.retries.labels(source).inc(report.retries)
+        self.refused_by_robots.labels(source).inc(report.refused_by_robots)
+        self.proxies_benched.labels(source).inc(report.proxies_benched)
         self.duration.labels(source).observe(report.duration_seconds)
 
 
@@ -105,17 +139,39 @@ class ScrapeJobs:
             await self._finish(job_id, label, Verdict("failed", str(rejected)))
             return
         log.info("crawl starting", extra={"job_id": job_id, "start_urls": spec.start_urls})
-        with self.metrics.running.track_inprogress():
-            report = await self.runner.run(spec)
+        cancelled = asyncio.Event()
+        watcher = asyncio.create_task(self._watch_for_cancellation(job_id, cancelled))
+        try:
+            with self.metrics.running.track_inprogress():
+                report = await self.runner.run(spec, cancelled)
+        finally:
+            watcher.cancel()
         self.metrics.record(spec.source, report)
-        if report.finish_reason == INFRASTRUCTURE_FINISH_REASON:
+        if report.finish_reason == INFRASTRUCTURE_FINISH_REASON and not cancelled.is_set():
             raise CrawlInterrupted("; ".join(report.errors) or INFRASTRUCTURE_FINISH_REASON)
-        verdict = judge(report, spec.start_urls)
+        verdict = judge(report, spec.start_urls, cancelled=cancelled.is_set())
         await self._finish(job_id, spec.source, verdict, report)
         log.info(
             "crawl finished",
             extra={"job_id": job_id, "status": verdict.status, **report.model_dump()},
         )
+
+    async def _watch_for_cancellation(self, job_id: int, cancelled: asyncio.Event) -> None:
+        """Set `cancelled` once the job's row says so; an unreachable database only delays
+        the next look."""
+        while True:
+            await asyncio.sleep(self.config.cancel_poll_seconds)
+            try:
+                async with self.sessions() as session:
+                    status = await store.job_status(session, job_id)
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                continue
+            if status == "cancelled":
+                log.info("crawl cancelled", extra={"job_id": job_id})
+                cancelled.set()
+                return
 
     async def _finish(
         self, job_id: int, source: str, verdict: Verdict, report: CrawlReport | None = None

@@ -1,7 +1,9 @@
 """Item pipelines, in order: validate, drop duplicates, store and announce.
 
 `StorePipeline` upserts listings into `prospect_queue` and publishes `ProspectNew` for
-new and changed listings once their rows are committed. When PostgreSQL or Kafka is
+new and changed listings once their rows are committed; a changed listing's event says
+what changed (`services.scraper.changes`), compared with the payload the same upsert
+replaced. When PostgreSQL or Kafka is
 unreachable it closes the crawl with `INFRASTRUCTURE_FINISH_REASON`, so the service
 leaves the job running and the request is delivered again.
 """
@@ -18,6 +20,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from services.scraper import SERVICE, store
+from services.scraper.changes import changes_since
 from services.scraper.crawls import (
     INFRASTRUCTURE_FINISH_REASON,
     STAT_ERRORS,
@@ -28,6 +31,7 @@ from services.scraper.crawls import (
     CrawlSpec,
     note_error,
     stat_change,
+    stat_change_kind,
 )
 from services.scraper.listing import ScrapedListing, content_hash, validation_problems
 from shared.db.session import create_engine, create_sessionmaker
@@ -185,6 +189,9 @@ class StorePipeline:
                 waiting.stored.set_exception(error)
             return
         self.stats.inc_value(STAT_PUBLISHED, len(announced))
+        for event in announced:
+            for change in event.changes:
+                self.stats.inc_value(stat_change_kind(change.kind))
         for waiting in batch:
             waiting.stored.set_result(stored[waiting.row.source, waiting.row.source_id])
 
@@ -200,6 +207,7 @@ class StorePipeline:
             source_id=row.source_id,
             url=row.url,
             listing=waiting.item.listing,
+            changes=changes_since(stored.previous_payload, waiting.item.listing),
         )
 
     def _give_up(self, reason: str) -> None:

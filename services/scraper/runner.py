@@ -3,9 +3,13 @@
 Why a process per crawl: Scrapy wants a Twisted reactor of its own and CPU for
 parsing; in the service's event loop it would stall the Kafka consumers' heartbeats
 and HTTP probes, leak state from one crawl to the next, and could only be stopped
-cooperatively. A child process gets its own reactor and core, can be killed on
-timeout (and, later, on cancellation) and leaves nothing behind. Its log lines are
+cooperatively. A child process gets its own reactor and core, can be stopped on
+cancellation and killed on timeout, and leaves nothing behind. Its log lines are
 passed through to the service's stderr; its report arrives as JSON on stdout.
+
+Stopping a crawl on request is graceful first: SIGTERM makes Scrapy close the spider
+(what was stored stays stored, the items in flight are written) and print its report;
+a child still running `cancel_grace_seconds` later is killed.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import asyncio
 import collections
 import logging
 import sys
+from typing import Any
 
 from pydantic import ValidationError
 
-from services.scraper.crawls import CrawlReport, CrawlSpec
+from services.scraper.crawls import CANCELLED_FINISH_REASON, CrawlReport, CrawlSpec
 
 ERROR_TAIL_LINES = 20
 KILL_GRACE_SECONDS = 60.0
@@ -27,11 +32,14 @@ log = logging.getLogger("reos.scraper.runner")
 
 
 class CrawlRunner:
-    def __init__(self, timeout_seconds: float) -> None:
+    def __init__(self, timeout_seconds: float, cancel_grace_seconds: float = 15.0) -> None:
         self.timeout_seconds = timeout_seconds
+        self.cancel_grace_seconds = cancel_grace_seconds
 
-    async def run(self, spec: CrawlSpec) -> CrawlReport:
-        """The child's report; a report of the failure when the child dies or overruns."""
+    async def run(self, spec: CrawlSpec, stop: asyncio.Event | None = None) -> CrawlReport:
+        """The child's report; a report of the failure when the child dies or overruns.
+
+        Setting `stop` stops the crawl (see the module doc)."""
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -45,21 +53,38 @@ class CrawlRunner:
         child.stdin.write(spec.model_dump_json().encode())
         child.stdin.close()
         tail: collections.deque[str] = collections.deque(maxlen=ERROR_TAIL_LINES)
+        output: asyncio.Future[Any] = asyncio.ensure_future(
+            asyncio.gather(child.stdout.read(), _pass_through(child.stderr, tail))
+        )
+        stopped: asyncio.Future[Any] = asyncio.ensure_future((stop or asyncio.Event()).wait())
         try:
             # Scrapy stops itself at 95 % of the timeout; the grace covers its shutdown.
-            stdout, _ = await asyncio.wait_for(
-                asyncio.gather(child.stdout.read(), _pass_through(child.stderr, tail)),
-                self.timeout_seconds + KILL_GRACE_SECONDS,
+            await asyncio.wait(
+                {output, stopped},
+                timeout=self.timeout_seconds + KILL_GRACE_SECONDS,
+                return_when=asyncio.FIRST_COMPLETED,
             )
+            if stopped.done() and not output.done():
+                log.info("stopping crawl process", extra={"pid": child.pid, "job_id": spec.job_id})
+                child.terminate()
+                await asyncio.wait({output}, timeout=self.cancel_grace_seconds)
+            if not output.done():
+                await _kill(child)
+                await output
+                reason = (
+                    CANCELLED_FINISH_REASON
+                    if stopped.done()
+                    else f"killed after {self.timeout_seconds:g} s"
+                )
+                return CrawlReport(finish_reason=reason, errors=list(tail))
+            stdout, _ = output.result()
             await child.wait()
-        except TimeoutError:
-            await _kill(child)
-            return CrawlReport(
-                finish_reason=f"killed after {self.timeout_seconds:g} s", errors=list(tail)
-            )
         except asyncio.CancelledError:
             await _kill(child)
             raise
+        finally:
+            stopped.cancel()
+            output.cancel()
         return _report(stdout, child.returncode, tail)
 
 

@@ -1,14 +1,16 @@
-"""The scraper's SQL: its job rows (`scraping_jobs`) and its prospects (`prospect_queue`)."""
+"""The scraper's SQL: its job rows (`scraping_jobs`), its prospects (`prospect_queue`) and
+the ticks its schedules fired (`schedule_ticks`)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.db.tables import properties, prospect_queue, scraping_jobs
@@ -97,20 +99,51 @@ async def finish_job(
     items_failed: int = 0,
     error_log: str | None = None,
 ) -> None:
-    """Record the outcome of a running job; a job already finished is left as it is."""
+    """Record the outcome of a running job; a job already finished is left as it is.
+
+    A job cancelled while its crawl ran stays cancelled, with the reason it was given;
+    the counts its crawl reached are recorded all the same.
+    """
+    was_cancelled = scraping_jobs.c.status == "cancelled"
     await session.execute(
         sa.update(scraping_jobs)
-        .where(scraping_jobs.c.id == job_id, scraping_jobs.c.status == "running")
+        .where(
+            scraping_jobs.c.id == job_id,
+            scraping_jobs.c.status.in_(["running", "cancelled"]),
+        )
         .values(
-            status=status,
+            status=sa.case((was_cancelled, "cancelled"), else_=status),
             pages_crawled=pages_crawled,
             items_scraped=items_scraped,
             items_failed=items_failed,
-            error_log=error_log,
+            error_log=sa.case((was_cancelled, scraping_jobs.c.error_log), else_=error_log),
             completed_at=sa.func.greatest(sa.func.now(), scraping_jobs.c.started_at),
             updated_at=sa.func.now(),
         )
     )
+
+
+async def cancel_jobs(
+    session: AsyncSession, *, job_id: int | None, run_id: str | None, reason: str | None
+) -> list[int]:
+    """Mark running jobs cancelled: the one named, else every one of `run_id`. Their
+    crawls see it and stop (see `ScrapeJobs`). Returns the ids of the jobs cancelled; a
+    finished or unknown job is left as it is."""
+    named = (
+        scraping_jobs.c.id == job_id if job_id is not None else scraping_jobs.c.dag_run_id == run_id
+    )
+    cancelled = await session.execute(
+        sa.update(scraping_jobs)
+        .where(named, scraping_jobs.c.status.in_(["queued", "running"]))
+        .values(
+            status="cancelled",
+            error_log=f"cancelled: {reason}" if reason else "cancelled",
+            completed_at=sa.func.greatest(sa.func.now(), scraping_jobs.c.started_at),
+            updated_at=sa.func.now(),
+        )
+        .returning(scraping_jobs.c.id)
+    )
+    return [row.id for row in cancelled]
 
 
 @dataclass(frozen=True)
@@ -118,6 +151,7 @@ class StoredProspect:
     prospect_id: int
     change: Change
     written_by_job: int | None
+    previous_payload: dict[str, Any] | None = None
 
     def needs_publishing(self, job_id: int) -> bool:
         """New or changed content is announced; so is content this same job stored before,
@@ -138,15 +172,27 @@ async def upsert_prospects(
     session: AsyncSession, rows: list[ProspectRow], *, job_id: int, run_id: str | None
 ) -> dict[tuple[str, str], StoredProspect]:
     """Insert each listing, or replace its payload when its content changed; by
-    `(source, source_id)`.
+    `(source, source_id)`. Each stored listing comes back with the payload it had before,
+    read in the same statement, so what changed can be told without a second look.
 
     Changed content goes back to status `new` (it will be enriched again) and is owned
-    by this run; unchanged content keeps its status, run and timestamps. Rows are
-    written in key order, so concurrent crawls of one source lock rows in the same order.
+    by this run; unchanged content keeps its status, run and timestamps. Rows are locked
+    and written in key order, so concurrent crawls of one source lock rows in the same
+    order, and a row another crawl is changing is read once that crawl committed.
     """
     by_key = {(row.source, row.source_id): row for row in rows}
     keys = sorted(by_key)
-    statement = insert(prospect_queue).values(
+    table = prospect_queue
+    before = (
+        sa.select(
+            table.c.id, table.c.source, table.c.source_id, table.c.payload, table.c.scraping_job_id
+        )
+        .where(sa.tuple_(table.c.source, table.c.source_id).in_(keys))
+        .order_by(table.c.source, table.c.source_id)
+        .with_for_update()
+        .cte("before")
+    )
+    statement = insert(table).values(
         [
             {
                 "source": source,
@@ -162,9 +208,9 @@ async def upsert_prospects(
         ]
     )
     excluded = statement.excluded
-    written = await session.execute(
+    written = (
         statement.on_conflict_do_update(
-            index_elements=[prospect_queue.c.source, prospect_queue.c.source_id],
+            index_elements=[table.c.source, table.c.source_id],
             set_={
                 "url": excluded.url,
                 "payload": excluded.payload,
@@ -174,35 +220,39 @@ async def upsert_prospects(
                 "scraping_job_id": excluded.scraping_job_id,
                 "updated_at": sa.func.now(),
             },
-            where=prospect_queue.c.content_hash != excluded.content_hash,
-        ).returning(
-            prospect_queue.c.id,
-            prospect_queue.c.source,
-            prospect_queue.c.source_id,
-            sa.literal_column("xmax = 0").label("inserted"),
+            where=table.c.content_hash != excluded.content_hash,
+        )
+        .returning(table.c.id, table.c.source, table.c.source_id)
+        .cte("written")
+    )
+    found = await session.execute(
+        sa.select(
+            sa.func.coalesce(written.c.id, before.c.id).label("id"),
+            sa.func.coalesce(written.c.source, before.c.source).label("source"),
+            sa.func.coalesce(written.c.source_id, before.c.source_id).label("source_id"),
+            written.c.id.is_not(None).label("written"),
+            before.c.payload.label("previous_payload"),
+            before.c.scraping_job_id.label("previous_job_id"),
+        ).select_from(
+            written.join(
+                before,
+                sa.and_(
+                    written.c.source == before.c.source,
+                    written.c.source_id == before.c.source_id,
+                ),
+                full=True,
+            )
         )
     )
-    stored = {
-        (row.source, row.source_id): StoredProspect(
-            row.id, "new" if row.inserted else "changed", job_id
-        )
-        for row in written
-    }
-    unchanged = [key for key in keys if key not in stored]
-    if unchanged:
-        existing = await session.execute(
-            sa.select(
-                prospect_queue.c.id,
-                prospect_queue.c.source,
-                prospect_queue.c.source_id,
-                prospect_queue.c.scraping_job_id,
-            ).where(sa.tuple_(prospect_queue.c.source, prospect_queue.c.source_id).in_(unchanged))
-        )
-        for row in existing:
-            stored[row.source, row.source_id] = StoredProspect(
-                row.id, "unchanged", row.scraping_job_id
-            )
-    return stored
+    return {(row.source, row.source_id): _stored(row, job_id) for row in found}
+
+
+def _stored(row: Any, job_id: int) -> StoredProspect:
+    if not row.written:
+        return StoredProspect(row.id, "unchanged", row.previous_job_id, row.previous_payload)
+    if row.previous_payload is None:
+        return StoredProspect(row.id, "new", job_id)
+    return StoredProspect(row.id, "changed", job_id, row.previous_payload)
 
 
 async def advance_prospects(
@@ -227,3 +277,38 @@ async def prospects_of_properties(session: AsyncSession, property_ids: list[int]
         )
     )
     return {int(property_id): int(prospect_id) for property_id, prospect_id in found}
+
+
+# The table is created by migration 0004; its definition belongs in `shared.db.tables`.
+schedule_ticks = sa.table(
+    "schedule_ticks",
+    sa.column("schedule", sa.String),
+    sa.column("tick_at", sa.DateTime(timezone=True)),
+    sa.column("pipeline", sa.String),
+    sa.column("event_id", UUID(as_uuid=True)),
+    sa.column("run_id", sa.String),
+)
+
+
+async def claim_tick(
+    session: AsyncSession, schedule: str, tick_at: datetime, request: ScrapeRequested
+) -> bool:
+    """Record that `schedule` fires at `tick_at`; False when it was already recorded.
+
+    A replica claiming the same tick at the same moment waits for this transaction: if it
+    commits, that replica finds the tick taken; if it rolls back (the request could not be
+    published), that replica fires it instead.
+    """
+    claimed = await session.scalar(
+        insert(schedule_ticks)
+        .values(
+            schedule=schedule,
+            tick_at=tick_at,
+            pipeline=request.pipeline,
+            event_id=request.event_id,
+            run_id=request.run_id,
+        )
+        .on_conflict_do_nothing(index_elements=["schedule", "tick_at"])
+        .returning(sa.literal_column("true"))
+    )
+    return claimed is not None
