@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -60,6 +61,7 @@ STATUS_BY_HOME_STATUS: dict[str, ListingStatus] = {
     "RECENTLY_SOLD": "sold",
     "PENDING": "pending",
     "OFF_MARKET": "off_market",
+    # Public-record states of a home nobody lists; its distress signal says which.
     "PRE_FORECLOSURE": "off_market",
     "FORECLOSED": "off_market",
     "OTHER": "other",
@@ -92,18 +94,16 @@ DISTRESS_BY_SUB_TYPE = {
 }
 DISTRESS_BY_HOME_STATUS = {"PRE_FORECLOSURE": "pre_foreclosure", "FORECLOSED": "bank_owned"}
 
-_NEXT_DATA = re.compile(
-    r"<script[^>]*\bid=[\"']__NEXT_DATA__[\"'][^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE
-)
+# Opening tags only: the script's end is found with str.find, far faster on large pages.
+_NEXT_DATA = re.compile(r"<script[^>]*\bid=[\"']__NEXT_DATA__[\"'][^>]*>", re.IGNORECASE)
 _SEARCH_STORE = re.compile(
-    r"<script[^>]*data-zrr-shared-data-key=[\"']mobileSearchPageStore[\"'][^>]*>"
-    r"\s*(?:<!--)?(.*?)(?:-->)?\s*</script>",
-    re.DOTALL | re.IGNORECASE,
+    r"<script[^>]*data-zrr-shared-data-key=[\"']mobileSearchPageStore[\"'][^>]*>", re.IGNORECASE
 )
-_APOLLO_DATA = re.compile(
-    r"<script[^>]*\bid=[\"']hdpApolloPreloadedData[\"'][^>]*>(.*?)</script>",
-    re.DOTALL | re.IGNORECASE,
-)
+_APOLLO_DATA = re.compile(r"<script[^>]*\bid=[\"']hdpApolloPreloadedData[\"'][^>]*>", re.IGNORECASE)
+BLANK = "\ufeff \t\r\n"  # a byte-order mark, then white space, may precede a JSON body
+CACHE_KEY = '"gdpClientCache"'
+_COLON = re.compile(r"\s*:\s*")
+_DECODER = json.JSONDecoder()
 _UNIT = re.compile(
     r"\s+(?:#\s*|(?:apt|unit|ste|suite|bldg|fl|rm|ph)\.?\s+#?\s*)(?=[\w-]*\d|[a-z]\b)[\w-]+$",
     re.IGNORECASE,
@@ -121,11 +121,11 @@ class MalformedPage(ValueError):
 def detect(body: str, url: str | None = None) -> str | None:
     """The kind of Zillow page `body` is, by markers only Zillow's data carries; None for
     any other page."""
-    if body[:64].lstrip().startswith("{"):
+    if body[:64].lstrip(BLANK).startswith("{"):
         return KIND_SEARCH_API if '"cat1"' in body and '"searchResults"' in body else None
     if '"searchPageState"' in body or "mobileSearchPageStore" in body:
         return KIND_SEARCH
-    if '"initialReduxState"' in body and ('"floorPlans"' in body or '"ungroupedUnits"' in body):
+    if '"initialReduxState"' in body and '"gdp"' in body and '"building"' in body:
         return KIND_BUILDING
     if "gdpClientCache" in body or "hdpApolloPreloadedData" in body:
         return KIND_DETAIL
@@ -156,17 +156,18 @@ def parse(body: str, url: str | None = None) -> ParsedPage:
 
 def _search_page(body: str, url: str | None) -> ParsedPage:
     next_data = _embedded_json(_NEXT_DATA, body, "__NEXT_DATA__", required=False)
-    if next_data is not None:
-        state = _path(next_data, "props", "pageProps", "searchPageState")
-    else:
-        state = _embedded_json(_SEARCH_STORE, body, "mobileSearchPageStore")
+    state = _path(next_data, "props", "pageProps", "searchPageState")
+    if not isinstance(state, dict):
+        state = _find(next_data, "searchPageState") or _embedded_json(
+            _SEARCH_STORE, body, "mobileSearchPageStore", required=False
+        )
     if not isinstance(state, dict):
         raise MalformedPage("no search page state in the page")
     return _search_results(KIND_SEARCH, state, url)
 
 
 def _search_api(body: str, url: str | None) -> ParsedPage:
-    state = _loads(body, "search API response")
+    state = _loads(body.lstrip(BLANK), "search API response")
     if not isinstance(state, dict):
         raise MalformedPage("the search API response is not a JSON object")
     return _search_results(KIND_SEARCH_API, state, url)
@@ -182,9 +183,8 @@ def _detail_page(body: str, url: str | None) -> ParsedPage:
 
 def _building_page(body: str, url: str | None) -> ParsedPage:
     next_data = _embedded_json(_NEXT_DATA, body, "__NEXT_DATA__")
-    building = _path(
-        next_data, "props", "pageProps", "componentProps", "initialReduxState", "gdp", "building"
-    )
+    gdp = _path(next_data, "props", "pageProps", "componentProps", "initialReduxState", "gdp")
+    building = _dict(gdp or _find(next_data, "gdp")).get("building")
     if not isinstance(building, dict):
         raise MalformedPage("no building in the page")
     key = _building_key(building)
@@ -254,7 +254,8 @@ def _result_listing(result: dict[str, Any], base: str) -> dict[str, Any]:
     info = _dict(_path(result, "hdpData", "homeInfo"))
     lat_long = _dict(result.get("latLong"))
     place = _address_parts(result.get("address"))
-    status = _status(info.get("homeStatus") or result.get("statusType"))
+    sub_type = _dict(info.get("listing_sub_type"))
+    status = _status(info.get("homeStatus") or result.get("statusType"), sub_type)
     home_type = _home_type(info.get("homeType")) or _type_from_status_text(result.get("statusText"))
     street, unit = _street_and_unit(
         _first(info.get("streetAddress"), result.get("addressStreet"), place.get("street")),
@@ -263,7 +264,6 @@ def _result_listing(result: dict[str, Any], base: str) -> dict[str, Any]:
     price = quantities.positive(_first(info.get("price"), result.get("unformattedPrice")))
     if price is None:
         price = quantities.positive(result.get("price"))
-    sub_type = _dict(info.get("listing_sub_type"))
     return {
         "source": SOURCE,
         "source_id": _text(_first(result.get("zpid"), info.get("zpid"))),
@@ -287,12 +287,21 @@ def _result_listing(result: dict[str, Any], base: str) -> dict[str, Any]:
         "year_built": quantities.positive_integer(info.get("yearBuilt")),
         "days_on_market": _days_on_market(info.get("daysOnZillow"), result.get("timeOnZillow")),
         "photos": _search_photos(result),
+        "price_history": _latest_price_change(info, price),
         "tax_assessed_value": quantities.positive(info.get("taxAssessedValue")),
         "broker": _broker(result.get("brokerName")),
         "distress_signals": _distress_signals(
             info.get("homeStatus"), sub_type, info.get("isPreforeclosureAuction")
         ),
     }
+
+
+def _latest_price_change(info: dict[str, Any], price: float | None) -> list[dict[str, Any]]:
+    """A card's last price change (`priceChange`, `datePriceChanged`) as a history line."""
+    changed_on = quantities.calendar_date(info.get("datePriceChanged"))
+    if changed_on is None or not quantities.number(info.get("priceChange")):
+        return []
+    return [{"event_date": changed_on, "event": "price_change", "price": price}]
 
 
 def _is_building(result: dict[str, Any]) -> bool:
@@ -393,11 +402,7 @@ def _following_page_url(url: str, current: int | None, total_pages: int) -> str 
 
 def _detail_property(body: str) -> dict[str, Any]:
     """The `property` of the page's GraphQL cache with the most facts."""
-    next_data = _embedded_json(_NEXT_DATA, body, "__NEXT_DATA__", required=False)
-    if next_data is not None:
-        cache = _path(next_data, "props", "pageProps", "componentProps", "gdpClientCache")
-    else:
-        cache = _dict(_embedded_json(_APOLLO_DATA, body, "hdpApolloPreloadedData")).get("apiCache")
+    cache = _graphql_cache(body)
     if isinstance(cache, str):
         cache = _loads(cache, "gdpClientCache")
     homes = [
@@ -410,11 +415,28 @@ def _detail_property(body: str) -> dict[str, Any]:
     return max(homes, key=len)
 
 
+def _graphql_cache(body: str) -> Any:
+    """The cache as the page holds it: a JSON string, or (rarely) an object. It is decoded
+    straight out of `__NEXT_DATA__`, without parsing the rest of that JSON."""
+    next_data = _script_text(_NEXT_DATA, body)
+    if next_data is None:
+        apollo = _embedded_json(_APOLLO_DATA, body, "hdpApolloPreloadedData")
+        return _dict(apollo).get("apiCache")
+    key = next_data.find(CACHE_KEY)
+    if key < 0:
+        raise MalformedPage("no gdpClientCache in __NEXT_DATA__")
+    colon = _COLON.match(next_data, key + len(CACHE_KEY))
+    try:
+        return _DECODER.raw_decode(next_data, colon.end() if colon else 0)[0]
+    except ValueError as error:
+        raise MalformedPage(f"gdpClientCache is not valid JSON: {error}") from error
+
+
 def _detail_listing(home: dict[str, Any], url: str | None) -> dict[str, Any]:
     address = _dict(home.get("address"))
     reso = _dict(home.get("resoFacts"))
     attribution = _dict(home.get("attributionInfo"))
-    status = _status(home.get("homeStatus"))
+    status = _status(home.get("homeStatus"), _dict(home.get("listing_sub_type")))
     home_type = _home_type(home.get("homeType")) or _home_type(reso.get("homeType"))
     street, unit = _street_and_unit(
         _first(address.get("streetAddress"), home.get("streetAddress")),
@@ -570,10 +592,15 @@ def _photo_url(photo: Any) -> str | None:
         if isinstance(source, dict) and isinstance(source.get("url"), str)
     ]
     if sizes:
-        largest = max(sizes, key=lambda source: quantities.number(source.get("width")) or 0)
+        largest = max(sizes, key=_width)
         return str(largest["url"])
     url = photo.get("url")
     return url if isinstance(url, str) else None
+
+
+def _width(source: dict[str, Any]) -> float:
+    width = source.get("width")
+    return width if isinstance(width, int | float) else 0
 
 
 # Building pages
@@ -655,9 +682,13 @@ def _unit_listing(
 # Facts shared by every kind of page
 
 
-def _status(value: Any) -> ListingStatus:
-    word = (_text(value) or "").upper()
-    return STATUS_BY_HOME_STATUS.get(word, "other")
+def _status(value: Any, sub_type: dict[str, Any] | None = None) -> ListingStatus:
+    """The platform's status for a `homeStatus`; a home for sale that Zillow flags
+    `is_pending` is pending."""
+    status = STATUS_BY_HOME_STATUS.get((_text(value) or "").upper(), "other")
+    if status == "for_sale" and (sub_type or {}).get("is_pending") is True:
+        return "pending"
+    return status
 
 
 def _price_fields(status: ListingStatus, price: float | None, date_sold: Any) -> dict[str, Any]:
@@ -734,9 +765,19 @@ def _address_parts(address: Any) -> dict[str, str | None]:
 
 
 def _search_photos(result: dict[str, Any]) -> list[str]:
+    """The card's photo, its carousel (`carouselPhotos` URLs, or the newer
+    `carouselPhotosComposable`: a `baseUrl` with a `{photoKey}` per photo)."""
     carousel = [
         photo.get("url") for photo in _list(result.get("carouselPhotos")) if isinstance(photo, dict)
     ]
+    composable = _dict(result.get("carouselPhotosComposable"))
+    base_url = composable.get("baseUrl")
+    if isinstance(base_url, str) and "{photoKey}" in base_url:
+        carousel += [
+            base_url.replace("{photoKey}", photo["photoKey"])
+            for photo in _list(composable.get("photoData"))
+            if isinstance(photo, dict) and isinstance(photo.get("photoKey"), str)
+        ]
     return [url for url in [result.get("imgSrc"), *carousel] if isinstance(url, str)]
 
 
@@ -769,12 +810,29 @@ def _distress_signals(
 
 
 def _embedded_json(pattern: re.Pattern[str], body: str, name: str, required: bool = True) -> Any:
+    text = _script_text(pattern, body)
+    if text is None and not required:
+        return None
+    return _loads(_required(text, name), name)
+
+
+def _script_text(pattern: re.Pattern[str], body: str) -> str | None:
+    """The text of the script whose opening tag `pattern` finds, without the HTML comment
+    some of Zillow's scripts wrap their JSON in."""
     match = pattern.search(body)
     if match is None:
-        if required:
-            raise MalformedPage(f"no {name} script in the page")
         return None
-    return _loads(match.group(1), name)
+    end = body.find("</script", match.end())
+    text = body[match.end() : end if end >= 0 else len(body)].strip()
+    if text.startswith("<!--"):
+        text = text.removeprefix("<!--").removesuffix("-->")
+    return text
+
+
+def _required(text: str | None, name: str) -> str:
+    if text is None:
+        raise MalformedPage(f"no {name} script in the page")
+    return text
 
 
 def _loads(text: str, name: str) -> Any:
@@ -789,6 +847,21 @@ def _loads_or_none(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def _find(value: Any, key: str) -> dict[str, Any] | None:
+    """The first object held under `key` anywhere in `value`, breadth first: where the
+    data went when Zillow moved it."""
+    queue = deque([value])
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, dict):
+            if isinstance(node.get(key), dict):
+                return node[key]
+            queue.extend(item for item in node.values() if isinstance(item, dict | list))
+        elif isinstance(node, list):
+            queue.extend(item for item in node if isinstance(item, dict | list))
+    return None
 
 
 def _path(value: Any, *keys: str) -> Any:

@@ -76,6 +76,18 @@ def test_detect_leaves_other_sites_pages_alone(body: str) -> None:
     assert zillow.detect(body) is None
 
 
+def test_detect_claims_none_of_the_other_sites_fixtures() -> None:
+    others = [
+        path
+        for path in FIXTURES.parent.rglob("*")
+        if path.is_file() and FIXTURES not in path.parents
+    ]
+
+    claimed = [path.name for path in others if zillow.detect(path.read_text(errors="replace"))]
+
+    assert claimed == []
+
+
 def test_search_page_reads_list_results_then_new_map_pins_in_page_order() -> None:
     page = parsed("search_for_sale.html", BEND_SEARCH)
 
@@ -121,6 +133,9 @@ def test_search_result_prefers_the_home_info_facts() -> None:
         photos=(
             photo("b0f0ed2847bb75bf01bcae655701fff3-p_e"),
             photo("307954d5fcb9b6235bd7f735263c54a1-p_e"),
+        ),
+        price_history=(
+            PriceEvent(event_date=date(2024, 6, 4), event="price_change", price=749_000),
         ),
         tax_assessed_value=412_350,
         broker=Broker(name="High Desert Realty Group"),
@@ -198,6 +213,16 @@ def test_building_card_unit_takes_the_building_address_not_zillows_key() -> None
     )
 
 
+def test_rental_card_photos_come_from_the_composable_carousel() -> None:
+    apartment = parsed("search_rentals.html", BOISE_RENTALS).listings[0]
+
+    assert apartment.photos == (
+        photo("1bb620ee8222fac7785e219f572fd961-p_e"),
+        photo("d6e4733e5bb3a7a97f7b008e975a996c-p_e"),
+        photo("718d852136a3615c55de7e74e4978bc6-p_e"),
+    )
+
+
 def test_rental_without_home_info_reads_the_text_rent() -> None:
     house = parsed("search_rentals.html", BOISE_RENTALS).listings[1]
 
@@ -219,6 +244,7 @@ def test_legacy_search_store_and_query_state_pagination() -> None:
 
     assert [listing.source_id for listing in page.listings] == ["23584410", "23611273"]
     assert page.listings[0].lot_sqft == 5662
+    assert page.listings[1].status == "pending"  # for sale, flagged is_pending
     [next_page] = page.next_pages
     state = json.loads(parse_qs(urlsplit(next_page).query)["searchQueryState"][0])
     assert state["pagination"] == {"currentPage": 3}
@@ -464,6 +490,48 @@ def test_broken_or_empty_bodies_never_raise(body: str) -> None:
     page = zillow.parse(body, SEARCH_API)
 
     assert page.listings == []
+
+
+def test_search_state_moved_elsewhere_in_next_data_is_still_found() -> None:
+    result = {"zpid": "7", "addressStreet": "9 Elm St", "unformattedPrice": 250_000}
+    state = {"cat1": {"searchResults": {"listResults": [result]}}}
+    next_data = {"props": {"pageProps": {"componentProps": {"searchPageState": state}}}}
+    body = (
+        '<html><body><script id="__NEXT_DATA__" type="application/json">'
+        f"{json.dumps(next_data)}</script></body></html>"
+    )
+
+    page = zillow.parse(body, BEND_SEARCH)
+
+    assert [(listing.source_id, listing.street, listing.price) for listing in page.listings] == [
+        ("7", "9 Elm St", 250_000)
+    ]
+
+
+def test_search_api_get_url_advances_its_query_state_page() -> None:
+    query = {"pagination": {}, "usersSearchTerm": "85716"}
+    wants = quote(json.dumps({"cat1": ["listResults"]}))
+    url = (
+        f"{ZILLOW}/search/GetSearchPageState.htm?searchQueryState={quote(json.dumps(query))}"
+        f"&wants={wants}&requestId=3"
+    )
+    body = json.dumps(
+        {"cat1": {"searchResults": {"listResults": []}, "searchList": {"totalPages": 2}}}
+    )
+
+    [next_page] = zillow.parse(body, url).next_pages
+
+    query_string = parse_qs(urlsplit(next_page).query)
+    assert json.loads(query_string["searchQueryState"][0])["pagination"] == {"currentPage": 2}
+    assert query_string["requestId"] == ["3"]
+    assert zillow.parse(body, SEARCH_API).next_pages == []  # a PUT: the spider sends the page
+
+
+def test_search_api_body_with_a_byte_order_mark_is_read() -> None:
+    body = "\ufeff" + fixture("search_api_sold.json")
+
+    assert zillow.detect(body) == "zillow.search_api"
+    assert len(zillow.parse(body, SEARCH_API).listings) == 3
 
 
 def test_next_page_stops_at_the_last_page() -> None:
