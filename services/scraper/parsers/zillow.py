@@ -452,7 +452,10 @@ def _detail_listing(home: dict[str, Any], url: str | None) -> dict[str, Any]:
         "url": _absolute(home.get("hdpUrl"), url or ORIGIN) or url,
         "status": status,
         **_price_fields(status, price, home.get("dateSold")),
-        "list_date": quantities.calendar_date(reso.get("onMarketDate")) or _listed_date(history),
+        "list_date": quantities.calendar_date(
+            _first(reso.get("onMarketDate"), home.get("datePostedString"))
+        )
+        or _listed_date(history),
         "street": street,
         "unit": unit,
         "city": _first(address.get("city"), home.get("city")),
@@ -475,7 +478,9 @@ def _detail_listing(home: dict[str, Any], url: str | None) -> dict[str, Any]:
             _first(home.get("yearBuilt"), reso.get("yearBuilt"))
         ),
         "stories": quantities.positive(_first(reso.get("stories"), reso.get("storiesTotal"))),
-        "hoa_fee": _monthly_hoa(home.get("monthlyHoaFee"), reso.get("hoaFee")),
+        "hoa_fee": _monthly_hoa(
+            home.get("monthlyHoaFee"), _first(reso.get("hoaFee"), reso.get("associationFee"))
+        ),
         "days_on_market": _days_on_market(home.get("daysOnZillow"), None),
         "mls_id": _text(_first(attribution.get("mlsId"), home.get("mlsid"))),
         "photos": _detail_photos(home),

@@ -456,6 +456,47 @@ def test_building_page_gives_one_listing_per_unit_and_per_empty_floor_plan() -> 
     )
 
 
+def detail_body(home: dict[str, object], *, cache_as_text: bool = True) -> str:
+    cache = {'ForSaleShopperPlatformFullRenderQuery{"zpid":1}': {"property": home}}
+    component = {"gdpClientCache": json.dumps(cache) if cache_as_text else cache}
+    next_data = {"props": {"pageProps": {"componentProps": component}}}
+    return f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(next_data)}</script>'
+
+
+def test_detail_facts_given_only_as_text_or_under_other_names() -> None:
+    home = {
+        "zpid": 1,
+        "homeStatus": "FOR_SALE",
+        "homeType": "HOME_TYPE_UNKNOWN",
+        "streetAddress": "5 Oak Ct APT 2B",
+        "price": 300_000,
+        "datePostedString": "2024-03-02",
+        "resoFacts": {"associationFee": "$1,200 annually", "bathroomsFloat": 1.5},
+    }
+
+    [listing] = zillow.parse(detail_body(home, cache_as_text=False), None).listings
+
+    assert (listing.street, listing.unit) == ("5 Oak Ct", "APT 2B")
+    assert (listing.property_type, listing.bathrooms) == (None, 1.5)
+    assert (listing.hoa_fee, listing.list_date) == (100, date(2024, 3, 2))
+
+
+def test_sold_detail_takes_the_last_sold_price_over_the_page_price() -> None:
+    home = {
+        "zpid": 2,
+        "homeStatus": "SOLD",
+        "streetAddress": "8 Birch Rd",
+        "price": 0,
+        "lastSoldPrice": 455_000,
+        "dateSold": "2024-02-09",
+    }
+
+    [listing] = zillow.parse(detail_body(home), None).listings
+
+    assert (listing.status, listing.price) == ("sold", None)
+    assert (listing.sold_price, listing.sold_date) == (455_000, date(2024, 2, 9))
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
