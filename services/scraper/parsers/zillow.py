@@ -375,6 +375,9 @@ def _next_pages(state: dict[str, Any], url: str | None) -> list[str]:
 
 
 def _following_page_url(url: str, current: int | None, total_pages: int) -> str | None:
+    """Zillow pages a search by `pagination.currentPage` in a `searchQueryState` query, or
+    by an `N_p/` path segment (`/homes/for_sale/98101_rb/2_p/`); the PUT search API's URL
+    says nothing about pages (its next page is a body the spider sends)."""
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     if "searchQueryState" in query:
