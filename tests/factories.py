@@ -7,13 +7,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shared.db.tables import properties, property_scores
+from shared.db.tables import properties, property_scores, scored_properties
+from shared.listing import Listing
 
 
 async def insert_scored_property(
     sessions: Any, prospect_id: int | None = None, **columns: Any
 ) -> tuple[int, int]:
-    """A property (unique key) with one score, as the enricher and the scorer write them."""
+    """A property (unique key) with one score, as the enricher and the scorer write them,
+    and the scorer's copy of it (what a re-score reads)."""
     values = {"address": "1 Test St", "city": "Seattle", "state": "WA", "zip_code": "98103"}
     async with sessions() as session, session.begin():
         property_id = (
@@ -41,4 +43,29 @@ async def insert_scored_property(
                 .returning(property_scores.c.id)
             )
         ).scalar_one()
+        facts = {**values, **columns}
+        listing = Listing(
+            source="test",
+            source_id=str(property_id),
+            status="for_sale",
+            street=facts["address"],
+            city=facts.get("city"),
+            state=facts.get("state"),
+            zip_code=facts.get("zip_code"),
+            price=facts.get("price"),
+            bedrooms=facts.get("bedrooms"),
+            bathrooms=facts.get("bathrooms"),
+            sqft=facts.get("sqft"),
+        )
+        await session.execute(
+            sa.insert(scored_properties).values(
+                property_id=property_id,
+                prospect_id=prospect_id,
+                address=facts["address"],
+                listing=listing.model_dump(mode="json"),
+                status=listing.status,
+                zip_code=listing.zip_code,
+                source_event_id=uuid.uuid4(),
+            )
+        )
     return int(property_id), int(score_id)

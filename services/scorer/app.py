@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from faststream.asgi import AsgiFastStream
 
@@ -20,6 +21,8 @@ from shared.storage import ObjectStore
 SERVICE = "scorer"
 HTTP_PORT = 9103
 
+log = logging.getLogger("reos.scorer.app")
+
 
 def build(settings: Settings, config: ScorerConfig | None = None) -> AsgiFastStream:
     config = config or ScorerConfig()
@@ -30,8 +33,12 @@ def build(settings: Settings, config: ScorerConfig | None = None) -> AsgiFastStr
 
     async def hold_the_production_model() -> None:
         # Loaded before the first message is consumed; a promotion reaches the service
-        # within `model_refresh_seconds`, without a restart.
-        await models.refresh()
+        # within `model_refresh_seconds`, without a restart. A model that cannot be
+        # loaded is reported and tried again; meanwhile scores say they have no value.
+        try:
+            await models.refresh()
+        except Exception:
+            log.exception("could not load the production AVM; scoring without a valuation")
         watching.append(asyncio.get_running_loop().create_task(models.watch()))
 
     async def stop_watching() -> None:

@@ -19,6 +19,7 @@ from shared.db.tables import (
     prospect_queue,
 )
 from shared.events import ProspectNew
+from shared.listing import Listing
 from shared.messaging import HEADER_ATTEMPTS, HEADER_ERROR_TYPE, HEADER_SERVICE
 from tests.conftest import publish, unique_run_id
 from tests.services import running_services
@@ -44,28 +45,35 @@ async def insert_prospect(sessions, source: str, source_id: str, payload: dict) 
         return int(result.scalar_one())
 
 
-def listing(street: str, price: float = 500_000) -> dict:
-    """A payload as the scraper stores it: the parsed facts at the top."""
-    return {
-        "address": street,
-        "city": "Seattle",
-        "state": "WA",
-        "zip_code": "98103",
-        "property_type": "single_family",
-        "bedrooms": 3,
-        "bathrooms": 2.0,
-        "sqft": 1700,
-        "year_built": 1978,
-        "price": price,
-    }
+def listing(source_id: str, street: str, price: float = 500_000) -> Listing:
+    return Listing(
+        source="itest",
+        source_id=source_id,
+        status="for_sale",
+        street=street,
+        city="Seattle",
+        state="WA",
+        zip_code="98103",
+        latitude=47.6615,
+        longitude=-122.3431,
+        property_type="single_family",
+        bedrooms=3,
+        bathrooms=2.0,
+        sqft=1700,
+        year_built=1978,
+        price=price,
+    )
 
 
 async def new_prospect(sessions, run_id: str, street: str | None = None) -> ProspectNew:
     source_id = uuid.uuid4().hex
-    payload = listing(street or f"{uuid.uuid4().int % 90000 + 100} Test {source_id[:8]} Ave")
+    home = listing(
+        source_id, street or f"{uuid.uuid4().int % 90000 + 100} Test {source_id[:8]} Ave"
+    )
+    payload = home.model_dump(mode="json")
     prospect_id = await insert_prospect(sessions, "itest", source_id, payload)
     return ProspectNew(
-        run_id=run_id, prospect_id=prospect_id, source="itest", source_id=source_id, payload=payload
+        run_id=run_id, prospect_id=prospect_id, source="itest", source_id=source_id, listing=home
     )
 
 
@@ -102,7 +110,9 @@ async def test_prospects_become_scored_properties_with_job_rows(
     )
     assert len(scores) == 5
     assert all(0 <= row["overall_score"] <= 100 for row in scores)
-    assert all(row["score_components"]["rent_estimate_monthly"] for row in scores)
+    assert all(row["score_components"]["rent"]["monthly_rent"] > 0 for row in scores)
+    assert all(row["estimated_value"] and row["value_low"] < row["value_high"] for row in scores)
+    assert all(row["comparables"] for row in scores)
     jobs = await wait_for_rows(
         sessions, sa.select(enrichment_jobs).where(enrichment_jobs.c.dag_run_id == run_id), 5
     )
@@ -119,6 +129,44 @@ async def test_prospects_become_scored_properties_with_job_rows(
     published = await reader.read(5, topic=topics.SCORE_CREATED)
     mine = [json.loads(r.value) for r in published if json.loads(r.value)["run_id"] == run_id]
     assert len(mine) == 5
+    assert all(event["valuation"]["estimated_value"] for event in mine)
+    assert all(event["returns"]["cap_rate_percent"] is not None for event in mine)
+
+
+async def test_a_version_1_prospect_of_flat_facts_is_still_enriched_and_scored(
+    enricher_and_scorer, sessions, raw_producer
+) -> None:
+    run_id = unique_run_id()
+    source_id = uuid.uuid4().hex
+    payload = {
+        "address": f"{uuid.uuid4().int % 90000 + 100} Flat {source_id[:8]} St",
+        "zip_code": "98103",
+        "price": "$450,000",
+        "sqft": "1,500",
+        "listing_type": "for_sale",
+    }
+    prospect_id = await insert_prospect(sessions, "itest", source_id, payload)
+    version_1 = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "prospect.new",
+        "schema_version": 1,
+        "occurred_at": "2026-12-01T00:00:00Z",
+        "run_id": run_id,
+        "prospect_id": prospect_id,
+        "source": "itest",
+        "source_id": source_id,
+        "payload": payload,
+    }
+    await raw_producer.send_and_wait(
+        topics.PROSPECT_NEW, json.dumps(version_1).encode(), key=f"itest:{source_id}".encode()
+    )
+
+    scores = await wait_for_rows(
+        sessions, sa.select(property_scores).where(property_scores.c.dag_run_id == run_id), 1
+    )
+    assert len(scores) == 1
+    assert scores[0]["features_used"]["price"] == 450_000
+    assert scores[0]["features_used"]["sqft"] == 1500
 
 
 async def test_redelivered_prospect_creates_no_duplicate(
