@@ -17,6 +17,7 @@ field is compatible and keeps the version.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal, get_args
 
@@ -355,3 +356,59 @@ def property_type(value: Any) -> PropertyType | None:
     if not key:
         return None
     return PROPERTY_TYPE_WORDS.get(key, "other")
+
+
+# Letters only, first match wins: "relisted" before "listed", "for rent" before "rented".
+PRICE_EVENT_WORDS: tuple[tuple[str, PriceEventKind], ...] = (
+    ("relisted", "relisted"),
+    ("backonmarket", "relisted"),
+    ("pricechange", "price_change"),
+    ("pricereduc", "price_change"),
+    ("pricedrop", "price_change"),
+    ("priceincrease", "price_change"),
+    ("pending", "pending"),
+    ("contingent", "pending"),
+    ("undercontract", "pending"),
+    ("sold", "sold"),
+    ("forrent", "listed"),
+    ("rented", "rented"),
+    ("leased", "rented"),
+    ("removed", "delisted"),
+    ("delisted", "delisted"),
+    ("expired", "delisted"),
+    ("withdrawn", "delisted"),
+    ("offmarket", "delisted"),
+    ("cancel", "delisted"),
+    ("listed", "listed"),
+)
+
+
+def price_event_kind(value: Any) -> PriceEventKind:
+    """The platform's kind of a price-history line from a site's words (`Price change`,
+    `Listed for sale`, `Sold (Public Records)`, `Listing removed`); `other` otherwise."""
+    word = quantities.text(value)
+    if word is None:
+        return "other"
+    letters = "".join(character for character in word.casefold() if character.isalpha())
+    return next((kind for key, kind in PRICE_EVENT_WORDS if key in letters), "other")
+
+
+_TRAILING_UNIT = re.compile(
+    r"[\s,]+((?:#\s*|(?:apt|unit|ste|suite|bldg|fl|rm|ph|lot|spc)\.?\s*#?\s*)"
+    r"(?=[\w-]*\d|[a-z]\b)[\w-]+)$",
+    re.IGNORECASE,
+)
+
+
+def split_unit(line: Any) -> tuple[str | None, str | None]:
+    """A one-line street and the unit at its end: `"42-23 Parsons Blvd #7C"` →
+    `("42-23 Parsons Blvd", "#7C")`, `"640 N 4th St Unit 5C"` → `("640 N 4th St",
+    "Unit 5C")`; a line without a unit is returned whole."""
+    text = quantities.text(line)
+    if text is None:
+        return None, None
+    match = _TRAILING_UNIT.search(text)
+    if match is None:
+        return text, None
+    unit = re.sub(r"#\s+", "#", match.group(1).strip())
+    return text[: match.start()].strip(" ,") or text, unit

@@ -42,7 +42,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from services.scraper.parsers.page import ListingCollector, ParsedPage, absolute_urls
 from shared import quantities
-from shared.listing import ListingStatus, PriceEventKind, PropertyType, property_type
+from shared.listing import (
+    ListingStatus,
+    PropertyType,
+    price_event_kind,
+    property_type,
+    split_unit,
+)
 
 SOURCE = "realtor"
 KIND_SEARCH = "realtor.search"
@@ -74,31 +80,12 @@ PROPERTY_TYPES: dict[str, PropertyType] = {
     "cond_op": "condo",
     "co_op": "condo",
 }
-# History event words, first match wins ("Relisted" before "Listed").
-EVENT_WORDS: tuple[tuple[str, PriceEventKind], ...] = (
-    ("relisted", "relisted"),
-    ("price", "price_change"),
-    ("pending", "pending"),
-    ("contingent", "pending"),
-    ("under contract", "pending"),
-    ("sold", "sold"),
-    ("rented", "rented"),
-    ("removed", "delisted"),
-    ("expired", "delisted"),
-    ("withdrawn", "delisted"),
-    ("off market", "delisted"),
-    ("cancel", "delisted"),
-    ("listed", "listed"),
-)
 ADDRESS_PARTS = ("street_number", "street_direction", "street_name", "street_suffix")
 
 _NEXT_DATA = re.compile(
     r"<script\b[^>]*\bid=[\"']__NEXT_DATA__[\"'][^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE
 )
 _PAGE_SEGMENT = re.compile(r"/pg-(\d+)$")
-_UNIT_IN_LINE = re.compile(
-    r"\s((?:unit|apt|ste|suite|lot|spc|#)\.?\s*#?\s*(?=[\w-]*\d|[a-z]\b)[\w-]+)$", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -350,9 +337,8 @@ def _street_and_unit(address: dict[str, Any]) -> tuple[str | None, str | None]:
         parts = [_text(address.get(part)) for part in ADDRESS_PARTS]
         return " ".join(part for part in parts if part) or None, unit
     if unit is None:
-        match = _UNIT_IN_LINE.search(line)
-        unit = match.group(1) if match else None
-    rest = line[: -len(unit)] if unit and line.casefold().endswith(unit.casefold()) else ""
+        return split_unit(line)
+    rest = line[: -len(unit)] if line.casefold().endswith(unit.casefold()) else ""
     if rest[-1:] in (" ", ",", "#"):
         line = rest.rstrip(" ,#") or line
     return line, unit
@@ -408,15 +394,10 @@ def _price_history(history: Any) -> Iterator[dict[str, Any]]:
             continue
         yield {
             "event_date": quantities.calendar_date(entry.get("date")),
-            "event": _event_kind(entry.get("event_name")),
+            "event": price_event_kind(entry.get("event_name")),
             "price": quantities.positive(entry.get("price")),
             "source": _text(_first(entry.get("source_name"), entry.get("source"))),
         }
-
-
-def _event_kind(name: Any) -> PriceEventKind:
-    words = (_text(name) or "").casefold()
-    return next((kind for word, kind in EVENT_WORDS if word in words), "other")
 
 
 def _latest_tax(history: Any) -> tuple[float | None, float | None]:

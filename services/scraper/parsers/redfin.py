@@ -47,7 +47,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from services.scraper.parsers import jsonld
 from services.scraper.parsers.page import ListingCollector, ParsedPage, absolute_urls
 from shared import quantities
-from shared.listing import ListingStatus, PriceEventKind, PropertyType, property_type
+from shared.listing import (
+    ListingStatus,
+    PropertyType,
+    price_event_kind,
+    property_type,
+)
 
 SOURCE = "redfin"
 
@@ -124,22 +129,6 @@ STATUS_KEYWORDS: tuple[tuple[str, ListingStatus], ...] = (
     ("new", "for_sale"),
     ("pricechange", "for_sale"),
     ("backonmarket", "for_sale"),
-)
-HISTORY_EVENT_KEYWORDS: tuple[tuple[str, PriceEventKind], ...] = (
-    ("relisted", "relisted"),
-    ("forrent", "listed"),
-    ("listed", "listed"),
-    ("pricechange", "price_change"),
-    ("pending", "pending"),
-    ("contingent", "pending"),
-    ("sold", "sold"),
-    ("rented", "rented"),
-    ("leased", "rented"),
-    ("delisted", "delisted"),
-    ("removed", "delisted"),
-    ("withdrawn", "delisted"),
-    ("expired", "delisted"),
-    ("cancel", "delisted"),
 )
 HOA_MONTHS_PER_PERIOD = {
     "monthly": 1,
@@ -443,7 +432,7 @@ def _price_event(event: dict[str, Any]) -> dict[str, Any]:
     description = event.get("eventDescription")
     return {
         "event_date": quantities.calendar_date(event.get("eventDate")),
-        "event": _keyword(description, HISTORY_EVENT_KEYWORDS) or "other",
+        "event": price_event_kind(description),
         "price": quantities.positive(event.get("price")),
         "source": _text(event.get("source")),
     }
@@ -452,7 +441,7 @@ def _price_event(event: dict[str, Any]) -> dict[str, Any]:
 def _latest_event_date(history: list[dict[str, Any]], kind: str) -> Any:
     """The date of the newest history event of `kind` (Redfin lists the newest first)."""
     for event in history:
-        if _keyword(event.get("eventDescription"), HISTORY_EVENT_KEYWORDS) == kind:
+        if price_event_kind(event.get("eventDescription")) == kind:
             return quantities.calendar_date(event.get("eventDate"))
     return None
 
@@ -460,7 +449,7 @@ def _latest_event_date(history: list[dict[str, Any]], kind: str) -> Any:
 def _list_price(history: list[dict[str, Any]]) -> float | None:
     """A sold home's last asking price: the newest listing or price change before its sale."""
     for event in history:
-        kind = _keyword(event.get("eventDescription"), HISTORY_EVENT_KEYWORDS)
+        kind = price_event_kind(event.get("eventDescription"))
         if kind in ("listed", "relisted", "price_change"):
             return quantities.positive(event.get("price"))
     return None

@@ -43,7 +43,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from services.scraper.parsers.page import ListingCollector, ParsedPage, absolute_urls
 from shared import quantities
-from shared.listing import ListingStatus, PriceEventKind, PropertyType, property_type
+from shared.listing import (
+    ListingStatus,
+    PropertyType,
+    price_event_kind,
+    property_type,
+    split_unit,
+)
 
 SOURCE = "zillow"
 ORIGIN = "https://www.zillow.com/"
@@ -71,22 +77,6 @@ STUDIO_TYPES = frozenset({"condo", "apartment"})
 MS_PER_DAY = 86_400_000
 MONTHS_PER_PERIOD = {"annual": 12, "year": 12, "quarter": 3, "semi": 6}
 
-# Checked in order: "relisted" before "listed", "price change" before the rest.
-PRICE_EVENT_WORDS: tuple[tuple[str, PriceEventKind], ...] = (
-    ("price change", "price_change"),
-    ("relisted", "relisted"),
-    ("back on market", "relisted"),
-    ("listed", "listed"),
-    ("pending", "pending"),
-    ("contingent", "pending"),
-    ("under contract", "pending"),
-    ("sold", "sold"),
-    ("rented", "rented"),
-    ("removed", "delisted"),
-    ("delisted", "delisted"),
-    ("expired", "delisted"),
-    ("withdrawn", "delisted"),
-)
 DISTRESS_BY_SUB_TYPE = {
     "is_bankOwned": "bank_owned",
     "is_forAuction": "foreclosure_auction",
@@ -104,10 +94,6 @@ BLANK = "\ufeff \t\r\n"  # a byte-order mark, then white space, may precede a JS
 CACHE_KEY = '"gdpClientCache"'
 _COLON = re.compile(r"\s*:\s*")
 _DECODER = json.JSONDecoder()
-_UNIT = re.compile(
-    r"\s+(?:#\s*|(?:apt|unit|ste|suite|bldg|fl|rm|ph)\.?\s+#?\s*)(?=[\w-]*\d|[a-z]\b)[\w-]+$",
-    re.IGNORECASE,
-)
 _PAGE_IN_PATH = re.compile(r"/(\d+)_p/?$")
 
 
@@ -539,18 +525,13 @@ def _price_history(entries: Any) -> list[dict[str, Any]]:
     return [
         {
             "event_date": quantities.calendar_date(_first(entry.get("date"), entry.get("time"))),
-            "event": _price_event(entry.get("event")),
+            "event": price_event_kind(entry.get("event")),
             "price": quantities.positive(entry.get("price")),
             "source": entry.get("source"),
         }
         for entry in _list(entries)
         if isinstance(entry, dict)
     ]
-
-
-def _price_event(text: Any) -> PriceEventKind:
-    words = (_text(text) or "").casefold()
-    return next((kind for word, kind in PRICE_EVENT_WORDS if word in words), "other")
 
 
 def _listed_date(history: list[dict[str, Any]]) -> Any:
@@ -746,16 +727,11 @@ def _days_on_market(days: Any, time_on_zillow_ms: Any) -> int | None:
 
 
 def _street_and_unit(street: Any, unit: Any = None) -> tuple[str | None, str | None]:
-    """`"42-23 Parsons Blvd #7C"` → `("42-23 Parsons Blvd", "#7C")`."""
-    text = _text(street)
+    """`"42-23 Parsons Blvd #7C"` → `("42-23 Parsons Blvd", "#7C")`; a unit the page
+    gives on its own wins over one found at the end of the street."""
     given_unit = (_text(unit) or "").replace("# ", "#") or None
-    if text is None:
-        return None, given_unit
-    match = _UNIT.search(text)
-    if match is None:
-        return text, given_unit
-    found_unit = match.group(0).strip().replace("# ", "#")
-    return text[: match.start()].strip(" ,"), given_unit or found_unit
+    line, found_unit = split_unit(street)
+    return line, given_unit or found_unit
 
 
 def _address_parts(address: Any) -> dict[str, str | None]:
