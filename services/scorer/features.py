@@ -71,6 +71,7 @@ NEIGHBOURHOOD_FEATURES = (
     "nb_age_days",
     "nb_nearest_log_ppsf",
     "wide_log_ppsf",
+    "similar_log_ppsf",
     "relative_log_sqft",
     "area_log_ppsf",
     "area_recent_log_ppsf",
@@ -81,6 +82,8 @@ NEIGHBOURHOOD_FEATURES = (
     "baseline_log_price",
 )
 FEATURE_NAMES = HOME_FEATURES + NEIGHBOURHOOD_FEATURES
+NEIGHBOUR_COLUMNS = NEIGHBOURHOOD_FEATURES.index("relative_log_sqft")
+_AT = {name: column for column, name in enumerate(NEIGHBOURHOOD_FEATURES)}
 
 # Which features go unknown when a fact is missing: the groups a valuation reports.
 FACT_GROUPS: dict[str, tuple[str, ...]] = {
@@ -102,6 +105,8 @@ class NeighbourhoodSettings:
     recent_days: int = 120
     min_recent_sales: int = 3
     market_window_days: int = 30
+    similar_log_sqft: float = 0.3
+    similar_grade: float = 1.0
 
 
 def day_number(value: date) -> int:
@@ -344,12 +349,14 @@ def _weighted_mean(values: Floats, weights: Floats) -> Floats:
 def _neighbour_block(
     reference: ReferenceSales,
     xy: Floats,
+    log_sqft: Floats,
+    grade: Floats,
     day: float,
     settings: NeighbourhoodSettings,
 ) -> Floats:
-    """Neighbour features (the first nine `NEIGHBOURHOOD_FEATURES`) of located homes
-    valued on `day`."""
-    result = np.full((len(xy), 9), np.nan)
+    """The first `NEIGHBOUR_COLUMNS` neighbourhood features of located homes valued on
+    `day`; their `log_sqft` and `grade` pick out the similar neighbours."""
+    result = np.full((len(xy), NEIGHBOUR_COLUMNS), np.nan)
     tree, rows = reference.before(day)
     if tree is None:
         return result
@@ -378,6 +385,10 @@ def _neighbour_block(
     result[:, 6] = age[:, :near].mean(axis=1)
     result[:, 7] = log_ppsf[:, : min(3, near)].mean(axis=1)
     result[:, 8] = _weighted_mean(log_ppsf, weight)
+    size_gap = np.abs(reference.log_sqft[picked] - log_sqft[:, None]) / settings.similar_log_sqft
+    grade_gap = np.abs(reference.columns["grade"][picked] - grade[:, None]) / settings.similar_grade
+    likeness = np.exp(-np.nan_to_num(size_gap) - np.nan_to_num(grade_gap))
+    result[:, 9] = _weighted_mean(log_ppsf, weight * likeness)
     return result
 
 
@@ -393,6 +404,7 @@ def build_features(
     as_of_days = np.asarray(as_of_days, dtype=np.float64)
     own = home_features(homes, as_of_days, reference.origin_latitude)
     log_sqft = own[:, HOME_FEATURES.index("log_sqft")]
+    grade = own[:, HOME_FEATURES.index("grade")]
     xy = own[:, [HOME_FEATURES.index("x_km"), HOME_FEATURES.index("y_km")]]
     located = np.isfinite(xy).all(axis=1)
     neighbourhood = np.full((len(homes), len(NEIGHBOURHOOD_FEATURES)), np.nan)
@@ -400,35 +412,38 @@ def build_features(
         on_day = as_of_days == day
         rows = np.flatnonzero(on_day & located)
         if rows.size:
-            neighbourhood[rows, :9] = _neighbour_block(reference, xy[rows], day, settings)
+            neighbourhood[rows, :NEIGHBOUR_COLUMNS] = _neighbour_block(
+                reference, xy[rows], log_sqft[rows], grade[rows], day, settings
+            )
         market = reference.market_level(np.array([day]), settings.recent_days)[0]
-        neighbourhood[on_day, 13] = market
-    neighbourhood[:, 9] = log_sqft - neighbourhood[:, 3]
+        neighbourhood[on_day, _AT["market_recent_log_ppsf"]] = market
+    neighbourhood[:, _AT["relative_log_sqft"]] = log_sqft - neighbourhood[:, _AT["nb_log_sqft"]]
     fallback_log_price = np.full(len(homes), np.nan)
     for row, home in enumerate(homes):
         day = float(as_of_days[row])
         area = reference.area_statistics(
             home.area or "", day, settings.recent_days, settings.min_recent_sales
         )
-        neighbourhood[row, 10:13] = area[:3]
+        neighbourhood[row, _AT["area_log_ppsf"] : _AT["area_log_sales"] + 1] = area[:3]
         fallback_log_price[row] = (
             area[3] if np.isfinite(area[3]) else reference.mean_log_price_before(day)
         )
         previous = reference.previous_sale(home.parcel_id, day) if home.parcel_id else None
         if previous is not None:
-            neighbourhood[row, 14] = reference.log_price[previous]
-            neighbourhood[row, 15] = day - reference.day[previous]
-    neighbourhood[:, 16] = _baseline(neighbourhood, log_sqft, fallback_log_price)
-    return Features(np.column_stack([own, neighbourhood]), neighbourhood[:, 16].copy())
+            neighbourhood[row, _AT["previous_sale_log_price"]] = reference.log_price[previous]
+            neighbourhood[row, _AT["previous_sale_days"]] = day - reference.day[previous]
+    baseline = _baseline(neighbourhood, log_sqft, fallback_log_price)
+    neighbourhood[:, _AT["baseline_log_price"]] = baseline
+    return Features(np.column_stack([own, neighbourhood]), baseline)
 
 
 def _baseline(neighbourhood: Floats, log_sqft: Floats, fallback_log_price: Floats) -> Floats:
     """The neighbourhood's log price estimate: nearby $/sq ft times size, else the area's,
     else nearby log prices, else the area's (or market's) mean log price."""
     candidates = [
-        neighbourhood[:, 0] + log_sqft,
-        neighbourhood[:, 10] + log_sqft,
-        neighbourhood[:, 2],
+        neighbourhood[:, _AT["nb_log_ppsf"]] + log_sqft,
+        neighbourhood[:, _AT["area_log_ppsf"]] + log_sqft,
+        neighbourhood[:, _AT["nb_log_price"]],
         fallback_log_price,
     ]
     baseline = np.full(len(log_sqft), np.nan)
