@@ -1,6 +1,6 @@
 """Loopback web servers that answer like the listing sites, for crawl tests and the bench.
 
-    python -m tests.scraper_sites --site jsonld --count 20000 --port 0 --prefix GEN
+    python -m tests.scraper_sites --count 20000 --port 0 --prefix GEN
 
 A `FixtureSite` serves a fixed set of routes: path (with its query) to status, content
 type, body and headers. Its builders:
@@ -9,10 +9,9 @@ type, body and headers. Its builders:
   structure (index pages of 20 with `rel=next`, one detail page per listing), of any
   size: listings are derived from the real King County sales, cycled when more are
   asked for than there are sales.
-- `recorded_site(site)`: the saved pages of `tests/fixtures/scraper/<site>/`, each at the
-  path its own URL names, with the real site's origin replaced by the server's own, so
-  every link leads back to the server (`SITE_ROUTES` says which fixture answers which
-  path).
+- saved pages of `tests/fixtures/scraper/<site>/` as `Route`s at paths a test chooses
+  (`tests/integration/test_site_crawls.py`); a body's `{origin}` becomes the server's own
+  origin, so links written that way lead back to it.
 - `feed_site(...)`: a CSV, JSON or Socrata feed body at a path.
 
 Every site answers `/robots.txt` (`Disallow: /private/`) and `/healthz`, and any site can
@@ -161,20 +160,6 @@ def jsonld_site(count: int, prefix: str, seed: int = 7) -> dict[str, Route]:
     return routes
 
 
-# Which fixture answers which path, per site: the paths the fixtures' own links name.
-SITE_ROUTES: dict[str, dict[str, str]] = {}
-
-
-def recorded_site(site: str) -> dict[str, Route]:
-    """The fixtures of `site` at the paths `SITE_ROUTES` gives them."""
-    routes = {}
-    for path, name in SITE_ROUTES[site].items():
-        file = FIXTURES / site / name
-        content_type = JSON if file.suffix == ".json" else HTML
-        routes[path] = Route(file.read_bytes(), content_type)
-    return routes
-
-
 def feed_site(path: str, body: bytes, content_type: str = JSON) -> dict[str, Route]:
     """One feed body at `path`."""
     return {path: Route(body, content_type)}
@@ -182,18 +167,14 @@ def feed_site(path: str, body: bytes, content_type: str = JSON) -> dict[str, Rou
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.scraper_sites", description=__doc__)
-    parser.add_argument("--site", default="jsonld", help="jsonld, or a fixture site name")
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--prefix", default="GEN")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    routes = (
-        jsonld_site(args.count, args.prefix) if args.site == "jsonld" else recorded_site(args.site)
-    )
-    site = FixtureSite(routes, args.host, args.port)
+    site = FixtureSite(jsonld_site(args.count, args.prefix), args.host, args.port)
     print(
-        json.dumps({"site": args.site, "origin": site.origin, "routes": len(site.routes)}),
+        json.dumps({"origin": site.origin, "routes": len(site.routes)}),
         flush=True,
     )
     try:

@@ -52,8 +52,6 @@ def big_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     prefix = new_prefix()
     port = free_port()
     arguments = (
-        "--site",
-        "jsonld",
         "--count",
         str(LISTINGS),
         "--prefix",
