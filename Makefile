@@ -20,7 +20,8 @@ help:
 	@echo "make status    what runs, where"
 	@echo "make test      install, start what the tests need, run the whole suite"
 	@echo "make test-unit the fast tests that need nothing running"
-	@echo "make bench     enrich -> score on 10,000 prospects, docgen render, scraper crawl rate"
+	@echo "make bench     enrich -> score and the scorer alone on 10,000 properties, AVM training,"
+	@echo "               docgen render, scraper crawl rate"
 	@echo "make migrate   apply the database migrations"
 	@echo "make model     train and promote a first valuation model when none is in production"
 	@echo "make lint      ruff and mypy"
@@ -70,6 +71,7 @@ test-unit: install
 
 bench: migrate bootstrap model
 	@$(WITH_ENV) $(PY) -m tests.bench.pipeline
+	@$(WITH_ENV) $(PY) -m tests.bench.scorer
 	@$(WITH_ENV) $(PY) -m pytest tests/bench -q -s
 
 lint: install

@@ -29,6 +29,7 @@ from shared import topics
 from shared.db.session import create_engine, create_sessionmaker
 from shared.db.tables import properties, property_scores, prospect_queue
 from shared.events import ProspectNew
+from shared.listing import Listing
 from shared.settings import REPO_ROOT, Settings
 from tests.services import assign_at_end, running_services
 
@@ -36,7 +37,7 @@ STREETS = ("Maple", "Cedar", "Alder", "Madrona", "Spruce", "Hemlock", "Juniper",
 SUFFIXES = ("Ave", "St", "Rd", "Way", "Ln", "Pl")
 
 
-def listings(data_dir: Path, count: int, run_token: str) -> list[dict[str, Any]]:
+def listings(data_dir: Path, count: int, run_token: str, source: str) -> list[Listing]:
     """COUNT listings from real sales; `run_token` in the unit keeps each run's homes new."""
     path = data_dir / "kc_house_data.csv"
     if not path.is_file():
@@ -48,31 +49,40 @@ def listings(data_dir: Path, count: int, run_token: str) -> list[dict[str, Any]]
         row = rows[index % len(rows)]
         street = f"{100 + index} {STREETS[index % len(STREETS)]} {SUFFIXES[index % len(SUFFIXES)]}"
         out.append(
-            {
-                "address": f"{street} Unit {run_token}",
-                "state": "WA",
-                "zip_code": row["zipcode"],
-                "property_type": "single_family",
-                "latitude": float(row["lat"]),
-                "longitude": float(row["long"]),
-                "bedrooms": int(row["bedrooms"]),
-                "bathrooms": float(row["bathrooms"]),
-                "sqft": int(row["sqft_living"]),
-                "lot_size": float(row["sqft_lot"]),
-                "year_built": int(row["yr_built"]),
-                "price": float(row["price"]),
-            }
+            Listing(
+                source=source,
+                source_id=str(index),
+                status="for_sale",
+                street=street,
+                unit=f"Unit {run_token}",
+                state="WA",
+                zip_code=row["zipcode"],
+                property_type="single_family",
+                latitude=float(row["lat"]),
+                longitude=float(row["long"]),
+                bedrooms=int(row["bedrooms"]),
+                bathrooms=float(row["bathrooms"]),
+                sqft=int(row["sqft_living"]),
+                lot_sqft=float(row["sqft_lot"]),
+                year_built=int(row["yr_built"]),
+                price=float(row["price"]),
+            )
         )
     return out
 
 
-async def insert_prospects(sessions: Any, source: str, payloads: list[dict]) -> list[int]:
+async def insert_prospects(sessions: Any, source: str, homes: list[Listing]) -> list[int]:
     async with sessions() as session, session.begin():
         result = await session.execute(
             sa.insert(prospect_queue).returning(prospect_queue.c.id, sort_by_parameter_order=True),
             [
-                {"source": source, "source_id": str(i), "payload": p, "content_hash": "b" * 64}
-                for i, p in enumerate(payloads)
+                {
+                    "source": source,
+                    "source_id": home.source_id,
+                    "payload": home.model_dump(mode="json"),
+                    "content_hash": "b" * 64,
+                }
+                for home in homes
             ],
         )
         return [int(row[0]) for row in result]
@@ -105,8 +115,8 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
     sessions = create_sessionmaker(engine)
     run_id = f"bench__{uuid.uuid4().hex[:12]}"
     source = f"bench-{run_id[-12:]}"
-    payloads = listings(settings.data_dir, count, run_id[-12:])
-    prospect_ids = await insert_prospects(sessions, source, payloads)
+    homes = listings(settings.data_dir, count, run_id[-12:], source)
+    prospect_ids = await insert_prospects(sessions, source, homes)
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await consumer.start()
@@ -122,13 +132,13 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
     published_at: dict[int, datetime] = {}
     started = time.time()
     futures = []
-    for prospect_id, payload, index in zip(prospect_ids, payloads, range(count), strict=True):
+    for prospect_id, home in zip(prospect_ids, homes, strict=True):
         event = ProspectNew(
             run_id=run_id,
             prospect_id=prospect_id,
             source=source,
-            source_id=str(index),
-            payload=payload,
+            source_id=home.source_id,
+            listing=home,
         )
         published_at[prospect_id] = datetime.now(UTC)
         futures.append(

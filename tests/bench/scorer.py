@@ -1,0 +1,199 @@
+"""Benchmark: the scorer alone, 10,000 `property.enriched` through value -> rent -> returns
+-> scores -> `score.created`.
+
+    make bench            (or: python -m tests.bench.scorer --count 10000)
+
+Starts the scorer as its own process against the running stack (with the production AVM
+`make model` registered), publishes COUNT enriched properties built from real King County
+sales with the Census rent of their ZIP, and measures properties per second from the first
+score to the last, and the scorer's own batch durations (its
+`reos_scorer_batch_duration_seconds` histogram: p99 as the bucket bound that holds 99 %
+of the batches). Writes bench-results/scorer.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.enricher.reference import ReferenceData
+from shared import topics
+from shared.db.session import create_engine, create_sessionmaker
+from shared.db.tables import properties
+from shared.events import PropertyEnriched
+from shared.listing import Listing
+from shared.settings import REPO_ROOT, Settings
+from tests.services import assign_at_end, running_services
+
+BATCH_METRIC = "reos_scorer_batch_duration_seconds"
+
+
+async def property_rows(keys: list[str]) -> list[int]:
+    """The `properties` rows the enricher would have written (scores refer to them)."""
+    settings = Settings()
+    engine = create_engine(settings, application_name="reos-bench")
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            result = await session.execute(
+                sa.insert(properties).returning(properties.c.id, sort_by_parameter_order=True),
+                [{"property_key": key, "address": key} for key in keys],
+            )
+            return [int(row[0]) for row in result]
+    finally:
+        await engine.dispose()
+
+
+async def enriched(data_dir: Path, count: int, run_id: str) -> list[PropertyEnriched]:
+    """COUNT enriched properties from real sales (listed at their sale price)."""
+    path = data_dir / "kc_house_data.csv"
+    if not path.is_file():
+        raise SystemExit(f"bench: {path} not found; set REOS_DATA_DIR to the data folder")
+    reference = ReferenceData.load(data_dir)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    keys = [f"bench|{run_id}|{index}" for index in range(count)]
+    property_ids = await property_rows(keys)
+    events = []
+    for index in range(count):
+        row = rows[index % len(rows)]
+        zip_code = row["zipcode"]
+        listing = Listing(
+            source="bench",
+            source_id=f"{run_id}-{index}",
+            status="for_sale",
+            price=float(row["price"]),
+            street=f"{100 + index} Bench Ave",
+            state="WA",
+            zip_code=zip_code,
+            latitude=float(row["lat"]),
+            longitude=float(row["long"]),
+            property_type="single_family",
+            bedrooms=int(row["bedrooms"]),
+            bathrooms=float(row["bathrooms"]),
+            sqft=int(row["sqft_living"]),
+            lot_sqft=float(row["sqft_lot"]),
+            year_built=int(row["yr_built"]),
+        )
+        demographics = reference.demographics.get(zip_code, {})
+        events.append(
+            PropertyEnriched(
+                run_id=run_id,
+                property_id=property_ids[index],
+                property_key=keys[index],
+                address=listing.street or "",
+                listing=listing,
+                enrichment={
+                    "demographics": demographics,
+                    "quality": {"completeness_percent": 100.0},
+                },
+            )
+        )
+    return events
+
+
+async def scores_seen(consumer: AIOKafkaConsumer, run_id: str, count: int, timeout: float):
+    """(first, last) arrival times of the run's COUNT scores."""
+    scored: set[int] = set()
+    first = last = 0.0
+    deadline = time.monotonic() + timeout
+    while len(scored) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench: only {len(scored)}/{count} scores after {timeout:.0f}s")
+        batch = await consumer.getmany(timeout_ms=1000)
+        for records in batch.values():
+            for record in records:
+                event = json.loads(record.value)
+                if event.get("run_id") == run_id:
+                    first = first or time.time()
+                    scored.add(event["property_id"])
+                    last = time.time()
+    return first, last
+
+
+def batch_quantile(metrics_text: str, quantile: float) -> tuple[float | None, int, float]:
+    """The smallest bucket bound holding `quantile` of the property.enriched batches, the
+    number of batches and their mean duration."""
+    buckets: list[tuple[float, float]] = []
+    count, total = 0, 0.0
+    for line in metrics_text.splitlines():
+        if not line.startswith(BATCH_METRIC) or topics.PROPERTY_ENRICHED not in line:
+            continue
+        value = float(line.rsplit(" ", 1)[1])
+        if "_bucket{" in line:
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float(bound), value))
+        elif "_count{" in line:
+            count = int(value)
+        elif "_sum{" in line:
+            total = value
+    needed = quantile * count
+    bound = next((le for le, seen in sorted(buckets) if seen >= needed), None)
+    return bound, count, (total / count if count else 0.0)
+
+
+async def run(scorer_url: str, count: int, timeout: float) -> dict[str, Any]:
+    settings = Settings()
+    run_id = f"bench__{uuid.uuid4().hex[:12]}"
+    events = await enriched(settings.data_dir, count, run_id)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await consumer.start()
+    await assign_at_end(consumer, [topics.SCORE_CREATED])
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+    )
+    await producer.start()
+    started = time.time()
+    sends = [
+        await producer.send(event.TOPIC, event.model_dump_json().encode(), key=event.key())
+        for event in events
+    ]
+    await asyncio.gather(*sends)
+    published = time.time() - started
+    first, last = await scores_seen(consumer, run_id, count, timeout)
+    await producer.stop()
+    await consumer.stop()
+    metrics = await asyncio.to_thread(httpx.get, scorer_url + "/metrics")
+    p99, batches, mean = batch_quantile(metrics.text, 0.99)
+    return {
+        "run_id": run_id,
+        "properties": count,
+        "publish_seconds": round(published, 2),
+        "scoring_seconds": round(last - first, 2),
+        "properties_per_second": round(count / max(last - first, 1e-9), 1),
+        "end_to_end_seconds": round(last - started, 2),
+        "batches": batches,
+        "batch_mean_seconds": round(mean, 4),
+        "batch_p99_at_most_seconds": p99,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    args = parser.parse_args()
+    out_dir = REPO_ROOT / "bench-results"
+    out_dir.mkdir(exist_ok=True)
+    with running_services(["services.scorer"], out_dir) as started:
+        result = asyncio.run(run(started["scorer"].url, args.count, args.timeout))
+    (out_dir / "scorer.json").write_text(json.dumps(result, indent=2) + "\n")
+    width = max(len(key) for key in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
