@@ -89,7 +89,7 @@ class ScraperConfig(BaseSettings):
     schedules: dict[str, Any] = Field(default_factory=dict, alias="REOS_SCHEDULES")
     schedules_file: Path | None = Field(None, alias="REOS_SCHEDULES_FILE")
     schedule_misfire_grace_seconds: float = Field(
-        60.0, ge=0, alias="REOS_SCHEDULE_MISFIRE_GRACE_SECONDS"
+        60.0, ge=1, alias="REOS_SCHEDULE_MISFIRE_GRACE_SECONDS"
     )
 
     @field_validator("retry_http_codes", mode="before")

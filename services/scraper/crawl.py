@@ -2,7 +2,12 @@
 
 Reads a `CrawlSpec` (JSON) on stdin, runs its spider with Scrapy on the asyncio
 reactor (the item pipelines store prospects and publish `ProspectNew` themselves) and
-prints one `CrawlReport` (JSON) on stdout. Logs are JSON lines on stderr.
+prints one `CrawlReport` (JSON) on stdout. Logs are JSON lines on stderr. SIGTERM stops
+the crawl gracefully (Scrapy's own handler): the report still comes, with the counts
+reached.
+
+The politeness settings of `ScraperConfig` become Scrapy settings here, with the
+middlewares of `services.scraper.middlewares` in place of Scrapy's retry middleware.
 """
 
 from __future__ import annotations

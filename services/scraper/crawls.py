@@ -119,7 +119,8 @@ class Verdict:
 
 def judge(report: CrawlReport, start_urls: list[str], *, cancelled: bool = False) -> Verdict:
     """A crawl succeeded when it ended normally and could fetch at least one page; one that
-    was stopped on request is cancelled, whatever it reached."""
+    was stopped on request is cancelled, whatever it reached. The pages a successful crawl
+    could not fetch or read are named in its error log all the same."""
     if cancelled:
         return Verdict("cancelled", None)
     if report.finish_reason not in SUCCESSFUL_FINISH_REASONS:
@@ -129,7 +130,7 @@ def judge(report: CrawlReport, start_urls: list[str], *, cancelled: bool = False
         if report.refused_by_robots:
             return Verdict("failed", _with_errors(f"robots.txt forbids crawling {first}", report))
         return Verdict("failed", _with_errors(f"no page could be crawled from {first}", report))
-    return Verdict("success", None)
+    return Verdict("success", "\n".join(report.errors) or None)
 
 
 def _with_errors(message: str, report: CrawlReport) -> str:

@@ -12,6 +12,7 @@ from services.scraper.crawls import (
     INFRASTRUCTURE_FINISH_REASON,
     CrawlBudget,
     CrawlReport,
+    Verdict,
     judge,
     report_from_stats,
 )
@@ -45,8 +46,10 @@ def test_start_urls_in_the_request_win_over_the_default() -> None:
 
 
 def test_unknown_source_is_rejected_naming_the_known_ones() -> None:
-    with pytest.raises(CrawlRejected, match="unknown source 'zillow'; known sources: demo"):
-        plan_crawl(request(source="zillow"), 1, config())
+    with pytest.raises(
+        CrawlRejected, match="unknown source 'craigslist'; known sources: demo, jsonld, realtor"
+    ):
+        plan_crawl(request(source="craigslist"), 1, config())
 
 
 def test_source_without_any_start_url_is_rejected() -> None:
@@ -81,6 +84,26 @@ def test_crawl_that_ended_abnormally_failed_with_its_reason() -> None:
 
     assert verdict.status == "failed"
     assert verdict.error_log == "crawl ended: closespider_timeout"
+
+
+def test_successful_crawl_names_the_pages_it_could_not_read() -> None:
+    report = CrawlReport(
+        finish_reason="finished", pages_crawled=3, errors=["could not fetch http://x/3: 500"]
+    )
+
+    assert judge(report, ["http://x/"]) == Verdict("success", "could not fetch http://x/3: 500")
+
+
+def test_crawl_stopped_on_request_is_cancelled_whatever_it_reached() -> None:
+    report = CrawlReport(finish_reason="shutdown", pages_crawled=3)
+
+    assert judge(report, ["http://x/"], cancelled=True).status == "cancelled"
+
+
+def test_crawl_robots_txt_forbade_entirely_failed_saying_so() -> None:
+    report = CrawlReport(finish_reason="finished", refused_by_robots=1)
+
+    assert judge(report, ["http://x/"]).error_log == "robots.txt forbids crawling http://x/"
 
 
 def test_budget_caps_pages_and_listing_pages_separately() -> None:
