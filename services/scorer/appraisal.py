@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from services.scorer import rent, roi, scores
 from services.scorer.avm import Valuation
+from services.scorer.records import plain
 from services.scorer.sales import Home
 from shared.listing import Listing
 
@@ -80,6 +82,7 @@ class Appraisal:
         """The annual figure the seed's API reports: the cap rate, in percent."""
         return self.cap_rate
 
+    @cached_property
     def components(self) -> dict[str, Any]:
         """`score_components`: each score's inputs and contributions, and the valuation,
         rent and returns that fed them."""
@@ -201,7 +204,7 @@ def input_hash(
         {
             "model_version": model_version,
             "features": features,
-            "assumptions": asdict(assumptions),
+            "assumptions": plain(assumptions),
             "as_of": as_of.isoformat(),
         },
         sort_keys=True,
@@ -223,14 +226,11 @@ def valuation_summary(valuation: Valuation | None) -> dict[str, Any] | None:
         "baseline_value": valuation.baseline_value,
         "missing_facts": list(valuation.missing_facts),
         "reason": valuation.reason,
-        "shap_contributions": [asdict(item) for item in valuation.contributions],
+        "shap_contributions": plain(valuation.contributions),
     }
 
 
 def comparables_json(valuation: Valuation | None) -> list[dict[str, Any]]:
     if valuation is None:
         return []
-    return [
-        {**asdict(comparable), "sale_date": comparable.sale_date.isoformat()}
-        for comparable in valuation.comparables
-    ]
+    return plain(valuation.comparables)

@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scorer import store
@@ -114,7 +113,7 @@ class Scorer:
                     "status": "success",
                     "source_event_id": event.event_id,
                     "started_at": started_at,
-                    "completed_at": func.greatest(func.now(), started_at),
+                    "completed_at": max(datetime.now(UTC), started_at),
                 }
                 for (event, subject), appraisal, score_id in zip(
                     items, appraisals, score_ids, strict=True
@@ -174,5 +173,5 @@ def score_created(
         rent=None
         if rent is None
         else RentFigure(monthly_rent=rent.monthly_rent, low=rent.low, high=rent.high),
-        returns=appraisal.returns.to_dict(),
+        returns=appraisal.components["returns"],
     )

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+from services.scorer.records import plain
 
 CENSUS_RENT_YEAR = 2013
 """ACS 2009-2013 5-year dollar figures are expressed in 2013 dollars."""
@@ -171,7 +173,7 @@ class RentEstimate:
     basis: str = "estimate"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 def rent_index_factor(

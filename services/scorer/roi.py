@@ -31,11 +31,13 @@ percent, in fields whose names end in `_percent`.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 from scipy.optimize import brentq
+
+from services.scorer.records import plain
 
 MONTHS_PER_YEAR = 12
 ONE_PERCENT_RULE = 0.01
@@ -179,7 +181,7 @@ class Returns:
         return self.cap_rate_percent
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "roi_estimate": self.roi_estimate}
+        return {**plain(self), "roi_estimate": self.roi_estimate}
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ class NotApplicable:
     observed_monthly_rent: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 def monthly_payment(principal: float, annual_rate: float, term_years: int) -> float:
@@ -404,12 +406,12 @@ def analyse(
         loan_amount=_money(loan),
         monthly_mortgage_payment=_money(payment),
         annual_debt_service=_money(debt_service),
-        operating=OperatingStatement(*(_money(v) for v in asdict(statement).values())),
+        operating=_rounded(statement),
         net_operating_income=_money(noi),
         cap_rate_percent=_percent(cap_rate(noi, price)),
         monthly_cash_flow=_money(annual_cash_flow / MONTHS_PER_YEAR),
         annual_cash_flow=_money(annual_cash_flow),
-        cash_needed=CashNeeded(*(_money(v) for v in asdict(cash).values())),
+        cash_needed=_rounded(cash),
         cash_on_cash_percent=None if coc is None else _percent(coc),
         dscr=None if dscr is None else round(dscr, 3),
         gross_rent_multiplier=None if grm is None else round(grm, 2),
@@ -418,7 +420,7 @@ def analyse(
         meets_seventy_percent_rule=meets_seventy_percent_rule(
             price, estimated_value, assumptions.repair_costs
         ),
-        projection=tuple(_rounded_year(year) for year in years),
+        projection=tuple(_rounded(year, keep=("year",)) for year in years),
         sale_proceeds=_money(proceeds),
         irr_percent=None if irr is None else _percent(irr),
         assumptions=assumptions,
@@ -459,5 +461,14 @@ def _percent(fraction: float) -> float:
     return round(100.0 * fraction, 3)
 
 
-def _rounded_year(year: ProjectionYear) -> ProjectionYear:
-    return ProjectionYear(year.year, *(_money(v) for k, v in asdict(year).items() if k != "year"))
+F = TypeVar("F", "OperatingStatement", "CashNeeded", "ProjectionYear")
+
+
+def _rounded(figures: F, keep: tuple[str, ...] = ()) -> F:
+    """`figures` with every amount rounded to the cent, except the fields in `keep`."""
+    amounts: dict[str, Any] = {
+        name: _money(getattr(figures, name))
+        for name in figures.__dataclass_fields__
+        if name not in keep
+    }
+    return replace(figures, **amounts)

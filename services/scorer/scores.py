@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
+
+from services.scorer.records import plain
 
 NEUTRAL_SCORE = 50.0
 
@@ -165,7 +167,7 @@ class Scores:
         return self.overall.score
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 Part = tuple[str, Any, float | None]

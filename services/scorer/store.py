@@ -34,21 +34,20 @@ async def remember_properties(session: AsyncSession, events: list[PropertyEnrich
     """Keep the latest `property.enriched` of each property, for re-scoring on request and
     as the platform's own market data (rentals, sales)."""
     latest = {event.property_id: event for event in events}
-    statement = insert(scored_properties).values(
-        [
-            {
-                "property_id": event.property_id,
-                "prospect_id": event.prospect_id,
-                "address": event.address,
-                "listing": event.listing.model_dump(mode="json"),
-                "enrichment": event.enrichment,
-                "status": event.listing.status,
-                "zip_code": event.listing.zip_code,
-                "source_event_id": event.event_id,
-            }
-            for event in latest.values()
-        ]
-    )
+    rows = [
+        {
+            "property_id": event.property_id,
+            "prospect_id": event.prospect_id,
+            "address": event.address,
+            "listing": event.listing.model_dump(mode="json"),
+            "enrichment": event.enrichment,
+            "status": event.listing.status,
+            "zip_code": event.listing.zip_code,
+            "source_event_id": event.event_id,
+        }
+        for event in latest.values()
+    ]
+    statement = insert(scored_properties)
     excluded = statement.excluded
     await session.execute(
         statement.on_conflict_do_update(
@@ -66,7 +65,8 @@ async def remember_properties(session: AsyncSession, events: list[PropertyEnrich
                 )
             }
             | {"updated_at": func.now()},
-        )
+        ),
+        rows,
     )
 
 
@@ -143,10 +143,12 @@ async def save_scores(
         identity(property_id, appraisal): _score_row(property_id, appraisal, run_id)
         for property_id, appraisal, run_id in scores
     }
+    # Many parameter sets for one statement: compiled once and cached, sent in batches.
     await session.execute(
-        insert(property_scores)
-        .values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=["property_id", "model_version", "input_hash"])
+        insert(property_scores).on_conflict_do_nothing(
+            index_elements=["property_id", "model_version", "input_hash"]
+        ),
+        list(rows.values()),
     )
     found = await session.execute(
         select(
@@ -175,7 +177,7 @@ def _score_row(property_id: int, appraisal: Appraisal, run_id: str | None) -> di
         "investment_score": appraisal.scores.investment_score,
         "risk_score": appraisal.scores.risk_score,
         "roi_estimate": appraisal.roi_estimate,
-        "score_components": appraisal.components(),
+        "score_components": appraisal.components,
         "model_version": appraisal.model_version,
         "features_used": appraisal.features_used,
         "input_hash": appraisal.input_hash,
@@ -191,7 +193,6 @@ def _score_row(property_id: int, appraisal: Appraisal, run_id: str | None) -> di
 async def record_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """One job row per consumed event; a redelivered event's row is already there."""
     await session.execute(
-        insert(scoring_jobs)
-        .values([{"dag_id": PIPELINE_ID, **row} for row in rows])
-        .on_conflict_do_nothing(index_elements=["source_event_id"])
+        insert(scoring_jobs).on_conflict_do_nothing(index_elements=["source_event_id"]),
+        [{"dag_id": PIPELINE_ID, **row} for row in rows],
     )

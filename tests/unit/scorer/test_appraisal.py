@@ -51,7 +51,7 @@ def test_a_house_for_sale_gets_value_rent_returns_and_scores() -> None:
     assert appraisal.rent is not None and 1_000 < appraisal.rent.monthly_rent < 3_000
     assert isinstance(appraisal.returns, roi.Returns)
     assert appraisal.roi_estimate == appraisal.returns.cap_rate_percent
-    components = appraisal.components()
+    components = appraisal.components
     assert components["valuation"]["estimated_value"] == 380_000
     assert components["returns"]["meets_seventy_percent_rule"] is False
     assert components["investment"]["components"]
@@ -73,7 +73,7 @@ def test_without_a_model_the_scores_say_what_is_missing() -> None:
 
     assert appraisal.model_version == NO_MODEL_VERSION
     assert appraisal.estimated_value is None
-    assert appraisal.components()["valuation"] is None
+    assert appraisal.components["valuation"] is None
     assert 0 <= appraisal.scores.overall_score <= 100
 
 

@@ -94,7 +94,7 @@ def test_distress_is_both_an_opportunity_and_a_risk() -> None:
     distressed = score(replace(GOOD_DEAL, distress_signals=("Pre-Foreclosure",)))
     assert distressed.investment_score > calm.investment_score
     assert distressed.risk_score > calm.risk_score
-    assert components(distressed, "risk")["distress_hazard"]["value"] == ("pre_foreclosure",)
+    assert components(distressed, "risk")["distress_hazard"]["value"] == ["pre_foreclosure"]
 
 
 def test_signals_are_normalised_and_unknown_ones_still_count() -> None:
