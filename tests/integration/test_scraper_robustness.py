@@ -50,7 +50,17 @@ from tests.services import ServiceProcess, free_port, running_services
 pytestmark = pytest.mark.stack
 
 RETRY_BACKOFF_SECONDS = 0.2
+SERVICE_SCHEDULE = f"itest-service-{uuid.uuid4().hex[:8]}"
 SERVICE_ENV = {
+    "REOS_SCHEDULES": json.dumps(
+        {
+            SERVICE_SCHEDULE: {
+                "pipeline": "scrape_listings",
+                "cron": "* * * * * */5",
+                "request": {"source": "nosuch-scheduled"},
+            }
+        }
+    ),
     "REOS_SCRAPER_RETRY_TIMES": "2",
     "REOS_SCRAPER_RETRY_BACKOFF_SECONDS": str(RETRY_BACKOFF_SECONDS),
     "REOS_SCRAPER_RETRY_MAX_WAIT_SECONDS": "10",
@@ -490,6 +500,22 @@ async def test_a_schedule_tick_fires_once_with_two_scheduler_replicas(settings, 
             {"name": name},
         )
         assert list(claimed.scalars()) == ticks
+
+
+async def test_the_service_publishes_its_scheduled_requests(scraper, sessions) -> None:
+    async def scheduled_jobs() -> list[Any]:
+        async with sessions() as session:
+            found = await session.execute(
+                sa.select(scraping_jobs).where(
+                    scraping_jobs.c.dag_run_id.like(f"{SERVICE_SCHEDULE}__%")
+                )
+            )
+            return list(found)
+
+    jobs = await until(scheduled_jobs, timeout=30)
+
+    assert {job.dag_id for job in jobs} == {"scrape_listings"}
+    assert {job.source for job in jobs} == {"nosuch-scheduled"}
 
 
 async def scheduler_replica(
