@@ -279,7 +279,8 @@ async def prospects_of_properties(session: AsyncSession, property_ids: list[int]
     return {int(property_id): int(prospect_id) for property_id, prospect_id in found}
 
 
-# The table is created by migration 0004; its definition belongs in `shared.db.tables`.
+# Created by migration 0004; described here as a lightweight table for the one statement
+# that writes it, since the shared metadata (`shared.db.tables`) does not hold it yet.
 schedule_ticks = sa.table(
     "schedule_ticks",
     sa.column("schedule", sa.String),

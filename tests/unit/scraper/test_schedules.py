@@ -58,7 +58,7 @@ def test_several_schedules_may_run_one_pipeline() -> None:
 
 @pytest.mark.parametrize("pipeline", ["enrichment_property", "score_master", "docgen_packet"])
 def test_per_property_pipelines_are_refused_pointing_at_the_gateway(pipeline: str) -> None:
-    with pytest.raises(ScheduleError, match="per-property events.*through the gateway"):
+    with pytest.raises(ScheduleError, match=r"per-property events.*through the gateway"):
         parse_schedules({pipeline: {"cron": "0 * * * *"}})
 
 
