@@ -22,6 +22,7 @@ from shared.settings import REPO_ROOT, Settings
 CONSUMED_TOPICS = {
     "scraper": [
         topics.SCRAPE_REQUESTED,
+        topics.SCRAPE_CANCEL_REQUESTED,
         topics.PROPERTY_ENRICHED,
         topics.SCORE_CREATED,
         topics.dlq(topics.PROSPECT_NEW),

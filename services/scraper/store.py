@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared.db.tables import properties, prospect_queue, scraping_jobs
+from shared.db.tables import properties, prospect_queue, schedule_ticks, scraping_jobs
 from shared.events import ScrapeRequested
 
 FINISHED_JOB_STATUSES = frozenset({"success", "failed", "cancelled"})
@@ -277,18 +277,6 @@ async def prospects_of_properties(session: AsyncSession, property_ids: list[int]
         )
     )
     return {int(property_id): int(prospect_id) for property_id, prospect_id in found}
-
-
-# Created by migration 0004; described here as a lightweight table for the one statement
-# that writes it, since the shared metadata (`shared.db.tables`) does not hold it yet.
-schedule_ticks = sa.table(
-    "schedule_ticks",
-    sa.column("schedule", sa.String),
-    sa.column("tick_at", sa.DateTime(timezone=True)),
-    sa.column("pipeline", sa.String),
-    sa.column("event_id", UUID(as_uuid=True)),
-    sa.column("run_id", sa.String),
-)
 
 
 async def claim_tick(

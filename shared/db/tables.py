@@ -105,6 +105,18 @@ prospect_queue = sa.Table(
     info={"owner": "scraper"},
 )
 
+schedule_ticks = sa.Table(
+    "schedule_ticks",
+    metadata,
+    sa.Column("schedule", sa.String(64), primary_key=True),
+    sa.Column("tick_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("pipeline", sa.String(64), nullable=False),
+    sa.Column("event_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("run_id", sa.String(128), nullable=False),
+    sa.Column("fired_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+    info={"owner": "scraper"},
+)
+
 # --- enricher ----------------------------------------------------------------
 
 properties = sa.Table(
