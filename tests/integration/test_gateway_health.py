@@ -141,6 +141,6 @@ async def test_the_asyncapi_document_lists_every_topic_with_its_schema(client) -
     channels = {channel["address"] for channel in document["channels"].values()}
     assert channels == set(all_topic_names())
     schema = document["components"]["schemas"]["PropertyEnriched"]
-    assert {"event_id", "run_id", "schema_version", "property_id", "facts"} <= set(
+    assert {"event_id", "run_id", "schema_version", "property_id", "listing"} <= set(
         schema["properties"]
     )
