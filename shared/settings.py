@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     startup_wait_seconds: float = Field(0.0, ge=0, alias="REOS_STARTUP_WAIT_SECONDS")
     cors_origins: list[str] = Field(default_factory=list, alias="REOS_CORS_ORIGINS")
     db_pool_size: int = Field(5, ge=1, alias="REOS_DB_POOL_SIZE")
+    api_key_secret: SecretStr = Field(
+        SecretStr("reos-development-api-key-secret"),
+        alias="REOS_API_KEY_SECRET",
+        description="server secret the gateway's API keys are hashed with (HMAC-SHA256)",
+    )
+    anonymous_reads: bool = Field(
+        False,
+        alias="REOS_ANONYMOUS_READS",
+        description="let the gateway's read endpoints answer without an API key",
+    )
+    max_request_bytes: int = Field(
+        1_000_000, ge=1024, alias="REOS_MAX_REQUEST_BYTES", description="largest request body"
+    )
 
 
 @lru_cache(maxsize=1)

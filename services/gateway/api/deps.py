@@ -1,16 +1,21 @@
-"""What route handlers are given: the gateway's resources, a database connection, paging."""
+"""What route handlers are given: the gateway's resources, the caller's scopes, a database
+connection, paging."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, HTTPException, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.gateway import security
+from services.gateway.queries import keys as key_store
 from services.gateway.queries import pipelines as pipeline_runs
+from services.gateway.security import ANONYMOUS_READER, Principal, Scope
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics
 from shared.service import HealthChecks
@@ -35,6 +40,72 @@ def get_gateway(request: Request) -> Gateway:
 
 
 GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    description="An API key made with `reos-gateway keys create`.",
+    auto_error=False,
+)
+BEARER_KEY = HTTPBearer(
+    scheme_name="BearerKey",
+    description="The same API key, as `Authorization: Bearer <key>`.",
+    auto_error=False,
+)
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="reos", ApiKey header="X-API-Key"'}
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail=detail, headers=CHALLENGE)
+
+
+async def _key_owner(gateway: Gateway, key: str) -> Principal:
+    server_secret = gateway.settings.api_key_secret.get_secret_value()
+    prefix = security.prefix_of(key)
+    if prefix is not None:
+        async with gateway.engine.connect() as connection:
+            candidates = await key_store.live_keys_with_prefix(connection, prefix)
+        for row in candidates:
+            if security.matches(key, row["key_hash"], server_secret):
+                scopes = security.parse_scopes(row["scopes"])
+                return Principal(name=row["name"], scopes=scopes, key_id=row["id"])
+    raise _unauthorized("The API key is not valid (unknown or revoked).")
+
+
+async def _caller(
+    gateway: GatewayDep,
+    x_api_key: Annotated[str | None, Security(API_KEY_HEADER)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_KEY)],
+) -> Principal | None:
+    """The caller named by the key the request carries; None when it carries none. A key
+    that is sent is always checked, even where anonymous reads are allowed."""
+    key = security.presented_key(x_api_key, f"Bearer {bearer.credentials}" if bearer else None)
+    return await _key_owner(gateway, key) if key else None
+
+
+def require_scope(scope: Scope) -> Any:
+    """A route dependency letting through callers whose key holds `scope` (or a wider one):
+    `@router.post(..., dependencies=[require_scope("operate")])`. No key: 401 (for `read`
+    with anonymous reads on, the caller is let through as an anonymous reader); a key
+    without the scope: 403."""
+
+    async def check(
+        gateway: GatewayDep, caller: Annotated[Principal | None, Depends(_caller)]
+    ) -> Principal:
+        if caller is None:
+            if scope == "read" and gateway.settings.anonymous_reads:
+                return ANONYMOUS_READER
+            raise _unauthorized(
+                f"This endpoint needs an API key with the {scope!r} scope "
+                "(send it as X-API-Key or Authorization: Bearer)."
+            )
+        if not caller.allows(scope):
+            raise HTTPException(
+                403, detail=f"The API key {caller.name!r} lacks the {scope!r} scope."
+            )
+        return caller
+
+    return Security(check, scopes=[scope])
 
 
 @asynccontextmanager
