@@ -235,9 +235,22 @@ class ComparableSale(BaseModel):
     longitude: float | None = None
 
 
+class FeatureContribution(BaseModel):
+    """One feature's SHAP share of a valuation: `log_effect` adds to log(value), so the
+    value is `percent_effect` % higher (or lower) than without it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    feature: str
+    feature_value: float | None = None
+    log_effect: float
+    percent_effect: float
+
+
 class ValueEstimate(BaseModel):
     """What the AVM says a property is worth: the estimate and its P10-P90 band, or the
-    reason there is none."""
+    reason there is none; the features that moved it most (largest first) and the value
+    of an average home before them (`baseline_value`)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -247,6 +260,8 @@ class ValueEstimate(BaseModel):
     value_high: float | None = None
     reason: str | None = None
     comparables: list[ComparableSale] = Field(default_factory=list)
+    baseline_value: float | None = None
+    contributions: list[FeatureContribution] = Field(default_factory=list)
 
 
 class RentFigure(BaseModel):
@@ -282,15 +297,30 @@ class ScoreCreated(Event):
 
 
 class DocgenRequested(Event):
-    """(Re)generate the packet of a property, from its latest score unless one is named."""
+    """(Re)generate packets, even those already rendered: one property's (from its latest
+    score unless `score_id` names one), those of `property_ids`, or those of the `top`
+    properties by overall score."""
 
     TOPIC = topics.DOCGEN_REQUESTED
     event_type: Literal["docgen.requested"] = "docgen.requested"
-    property_id: int
+    property_id: int | None = None
     score_id: int | None = None
+    property_ids: list[int] = Field(default_factory=list)
+    top: int | None = Field(None, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _names_what_to_render(self) -> DocgenRequested:
+        named = [self.property_id is not None, bool(self.property_ids), self.top is not None]
+        if sum(named) != 1:
+            raise ValueError("name exactly one of property_id, property_ids or top")
+        if self.score_id is not None and self.property_id is None:
+            raise ValueError("score_id needs property_id")
+        return self
 
     def key(self) -> bytes:
-        return str(self.property_id).encode()
+        if self.property_id is not None:
+            return str(self.property_id).encode()
+        return (self.run_id or str(self.event_id)).encode()
 
 
 class PacketGenerated(Event):

@@ -19,6 +19,7 @@ from services.scorer.registry import ModelHolder
 from shared.events import (
     ComparableSale,
     Event,
+    FeatureContribution,
     PropertyEnriched,
     RentFigure,
     ScoreCreated,
@@ -168,6 +169,11 @@ def score_created(
             comparables=[
                 ComparableSale.model_validate(comparable, from_attributes=True)
                 for comparable in valuation.comparables
+            ],
+            baseline_value=valuation.baseline_value,
+            contributions=[
+                FeatureContribution.model_validate(part, from_attributes=True)
+                for part in valuation.contributions
             ],
         ),
         rent=None
