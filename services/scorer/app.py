@@ -48,7 +48,11 @@ def build(settings: Settings, config: ScorerConfig | None = None) -> AsgiFastStr
                 await task
 
     runtime.batch_subscriber(
-        topics.PROPERTY_ENRICHED, PropertyEnriched, scorer.on_enriched_batch, scorer.on_enriched
+        topics.PROPERTY_ENRICHED,
+        PropertyEnriched,
+        scorer.on_enriched_batch,
+        scorer.on_enriched,
+        max_records=config.batch_size,
     )
 
     @runtime.messaging.subscriber(topics.SCORING_REQUESTED)

@@ -30,6 +30,9 @@ class ScorerConfig(BaseSettings):
     )
     model_refresh_seconds: float = Field(30.0, gt=0, alias="REOS_SCORER_MODEL_REFRESH_SECONDS")
     rental_comparables_per_zip: int = Field(50, ge=0, alias="REOS_SCORER_RENTAL_COMPARABLES")
+    batch_size: int = Field(100, ge=1, le=2000, alias="REOS_SCORER_BATCH_SIZE")
+    """Most `property.enriched` events scored in one transaction: larger batches cost less
+    per property, smaller ones answer sooner."""
 
     @field_validator("assumption_overrides")
     @classmethod
