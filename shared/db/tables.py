@@ -365,6 +365,39 @@ docgen_jobs = sa.Table(
     info={"owner": "docgen"},
 )
 
+docgen_properties = sa.Table(
+    "docgen_properties",
+    metadata,
+    sa.Column("property_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("prospect_id", sa.BigInteger),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("listing", JSONB, nullable=False),
+    sa.Column("enrichment", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("enriched_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source_event_id", UUID(as_uuid=True), nullable=False),
+    _updated_at(),
+    info={"owner": "docgen"},
+    comment="The latest property.enriched of each property, as docgen received it: "
+    "the facts, photos, history and neighbourhood a packet shows.",
+)
+
+docgen_scores = sa.Table(
+    "docgen_scores",
+    metadata,
+    sa.Column("score_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("property_id", sa.BigInteger, nullable=False),
+    sa.Column("overall_score", sa.Float, nullable=False),
+    sa.Column("score", JSONB, nullable=False),
+    sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source_event_id", UUID(as_uuid=True), nullable=False),
+    _created_at(),
+    sa.Index(None, "property_id", "score_id"),
+    sa.Index(None, "overall_score"),
+    info={"owner": "docgen"},
+    comment="Each score.created as docgen received it (valuation, rent, returns, scores): "
+    "what a packet, and a docgen.requested re-render, is written from.",
+)
+
 # --- gateway -----------------------------------------------------------------
 
 pipeline_runs = sa.Table(
