@@ -89,10 +89,14 @@ class ListingSpider(scrapy.Spider):
         return self.parser.parse(response.text, response.url)
 
     def follow_links(self, page: ParsedPage) -> Iterator[scrapy.Request]:
+        """The page's detail pages, then its next pages while listings remain to be taken:
+        once the crawl has all the listings it may take, more search pages are of no use."""
         for url in page.detail_urls:
             request = self.follow(url, listing=True)
             if request is not None:
                 yield request
+        if self._listings_spent():
+            return
         for url in page.next_pages:
             request = self.follow(url, listing=False)
             if request is not None:
@@ -118,11 +122,14 @@ class ListingSpider(scrapy.Spider):
     def _take_from_index(self, listing: Listing, page_url: str) -> bool:
         if listing.url not in (None, page_url) and listing.url in self.requested:
             return False
-        budget = self.budget
-        if budget.max_items is not None and budget.listing_pages >= budget.max_items:
+        if self._listings_spent():
             return False
-        budget.listing_pages += 1
+        self.budget.listing_pages += 1
         return True
+
+    def _listings_spent(self) -> bool:
+        budget = self.budget
+        return budget.max_items is not None and budget.listing_pages >= budget.max_items
 
     def follow(
         self,
@@ -159,7 +166,7 @@ class ListingSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         """A `robots.txt` start URL: its `Sitemap:` lines lead to the listing pages."""
         self.crawler.stats.inc_value(STAT_PAGES)
-        urls = list(sitemap_urls_from_robots(response.text, base_url=response.url))
+        urls = list(sitemap_urls_from_robots(response.body, base_url=response.url))
         if not urls:
             self.count_failure(f"no Sitemap line in {response.url}")
         for url in urls:
