@@ -9,6 +9,7 @@ from services.gateway.api.routes import (
     health,
     metrics,
     pipelines,
+    properties,
     scoring,
     scraping,
 )
@@ -21,4 +22,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     scoring.router,
     metrics.router,
     events.router,
+    properties.router,
 )
