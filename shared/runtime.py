@@ -1,9 +1,11 @@
 """What every consuming service is made of, wired once: settings, metrics, broker,
 database sessions, the exactly-once processor and the HTTP side (health, metrics,
-AsyncAPI)."""
+AsyncAPI) with the consumer-lag sampler."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -15,6 +17,7 @@ from faststream.message import StreamMessage
 from faststream.specification import AsyncAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from shared.consumer_lag import ConsumerLagSampler
 from shared.db.session import create_engine, create_sessionmaker
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics, configure_logging
@@ -99,7 +102,19 @@ class ServiceRuntime:
         on_shutdown: Sequence[Callable[..., Any]] = (),
     ) -> AsgiFastStream:
         routes = observability_routes(self.name, self.metrics, self.health)
-        return AsgiFastStream(
+        lag = ConsumerLagSampler(self.messaging.broker, self.metrics)
+        sampling: list[asyncio.Task[None]] = []
+
+        async def start_sampling_lag() -> None:
+            sampling.append(asyncio.create_task(lag.run()))
+
+        async def stop_sampling_lag() -> None:
+            for task in sampling:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+        app = AsgiFastStream(
             self.messaging.broker,
             asgi_routes=[(path, routes) for path in ("/healthz", "/readyz", "/metrics")],
             specification=AsyncAPI(
@@ -109,5 +124,7 @@ class ServiceRuntime:
             ),
             asyncapi_path="/asyncapi",
             on_startup=on_startup,
-            on_shutdown=[*on_shutdown, self.engine.dispose],
+            on_shutdown=[stop_sampling_lag, *on_shutdown, self.engine.dispose],
         )
+        app.after_startup(start_sampling_lag)
+        return app

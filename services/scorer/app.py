@@ -29,6 +29,9 @@ def build(settings: Settings, config: ScorerConfig | None = None) -> AsgiFastStr
     runtime = ServiceRuntime.create(SERVICE, settings)
     models = ModelHolder(runtime.sessions, ObjectStore(settings), config.model_refresh_seconds)
     scorer = Scorer(runtime.metrics, models, config)
+    runtime.metrics.gauge(
+        "model_age_seconds", "Seconds since the production AVM in use was trained"
+    ).set_function(models.age_seconds)
     watching: list[asyncio.Task[None]] = []
 
     async def hold_the_production_model() -> None:

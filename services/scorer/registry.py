@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -195,6 +196,7 @@ class ModelHolder:
         self.store = store
         self.interval = interval
         self.current: Valuer | None = None
+        self.trained_at: datetime | None = None
 
     @property
     def version(self) -> str | None:
@@ -207,8 +209,15 @@ class ModelHolder:
         if entry is None or entry.version == self.version:
             return False
         self.current = await load(self.store, entry)
+        self.trained_at = entry.trained_at
         log.info("AVM %s loaded", entry.version)
         return True
+
+    def age_seconds(self) -> float:
+        """Seconds since the held model was trained; NaN while none (or no date) is held."""
+        if self.current is None or self.trained_at is None:
+            return math.nan
+        return (datetime.now(UTC) - self.trained_at).total_seconds()
 
     async def watch(self) -> None:
         """Refresh forever; a failed refresh keeps the held model and is tried again."""

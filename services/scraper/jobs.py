@@ -82,6 +82,11 @@ class CrawlMetrics:
         )
         self.jobs = metrics.counter("jobs_total", "Scraping jobs finished", ["source", "status"])
         self.running = metrics.gauge("jobs_running", "Crawls running now")
+        self.last_success = metrics.gauge(
+            "pipeline_last_success_timestamp_seconds",
+            "When a crawl of the pipeline last succeeded (Unix time), since this process started",
+            ["pipeline"],
+        )
 
     def record(self, source: str, report: CrawlReport) -> None:
         self.pages.labels(source).inc(report.pages_crawled)
@@ -136,7 +141,7 @@ class ScrapeJobs:
             # A metric label per made-up source name would grow without bound.
             known = request.source in known_sources(self.config)
             label = request.source if known else "unknown"
-            await self._finish(job_id, label, Verdict("failed", str(rejected)))
+            await self._finish(job_id, request.pipeline, label, Verdict("failed", str(rejected)))
             return
         log.info("crawl starting", extra={"job_id": job_id, "start_urls": spec.start_urls})
         cancelled = asyncio.Event()
@@ -150,7 +155,7 @@ class ScrapeJobs:
         if report.finish_reason == INFRASTRUCTURE_FINISH_REASON and not cancelled.is_set():
             raise CrawlInterrupted("; ".join(report.errors) or INFRASTRUCTURE_FINISH_REASON)
         verdict = judge(report, spec.start_urls, cancelled=cancelled.is_set())
-        await self._finish(job_id, spec.source, verdict, report)
+        await self._finish(job_id, request.pipeline, spec.source, verdict, report)
         log.info(
             "crawl finished",
             extra={"job_id": job_id, "status": verdict.status, **report.model_dump()},
@@ -174,7 +179,12 @@ class ScrapeJobs:
                 return
 
     async def _finish(
-        self, job_id: int, source: str, verdict: Verdict, report: CrawlReport | None = None
+        self,
+        job_id: int,
+        pipeline: str,
+        source: str,
+        verdict: Verdict,
+        report: CrawlReport | None = None,
     ) -> None:
         report = report or CrawlReport(finish_reason="not started")
         async with self.sessions() as session, session.begin():
@@ -188,3 +198,5 @@ class ScrapeJobs:
                 error_log=verdict.error_log,
             )
         self.metrics.jobs.labels(source, verdict.status).inc()
+        if verdict.status == "success":
+            self.metrics.last_success.labels(pipeline).set_to_current_time()
