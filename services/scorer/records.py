@@ -1,8 +1,8 @@
 """Figures as JSON: the scorer's frozen dataclasses turned into plain dicts and lists.
 
 `dataclasses.asdict` deep-copies every leaf; the scorer writes thousands of these records
-a second and its leaves are numbers, text and dates, so a plain walk does the same job in
-a fraction of the time.
+a second, each with a few hundred numbers, so a plain walk that returns numbers and text
+as they are does the same job in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -10,18 +10,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-SCALARS = (int, float, str, bool, type(None))
+SCALAR_TYPES = frozenset({int, float, str, bool, type(None)})
 
 
 def plain(value: Any) -> Any:
     """`value` with every dataclass a dict, every tuple a list and every date ISO text."""
-    if isinstance(value, SCALARS):
+    kind = type(value)
+    if kind in SCALAR_TYPES:
         return value
-    fields = getattr(value, "__dataclass_fields__", None)
+    fields = getattr(kind, "__dataclass_fields__", None)
     if fields is not None:
-        return {name: plain(getattr(value, name)) for name in fields}
+        record = {}
+        for name in fields:
+            item = getattr(value, name)
+            record[name] = item if type(item) in SCALAR_TYPES else plain(item)
+        return record
     if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
+        return [item if type(item) in SCALAR_TYPES else plain(item) for item in value]
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, date):
