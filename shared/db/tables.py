@@ -436,6 +436,21 @@ api_keys = sa.Table(
     info={"owner": "gateway"},
 )
 
+dead_letter_replays = sa.Table(
+    "dead_letter_replays",
+    metadata,
+    sa.Column("dead_letter_topic", sa.String(160), primary_key=True),
+    sa.Column("partition", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("offset", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("original_topic", sa.String(128), nullable=False),
+    sa.Column("event_id", UUID(as_uuid=True)),
+    sa.Column("replayed_by", sa.String(128), nullable=False),
+    sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+    info={"owner": "gateway"},
+    comment="Each dead letter the gateway re-published to its original topic, so that a "
+    "replay happens once per dead letter.",
+)
+
 # --- every consumer ----------------------------------------------------------
 
 processed_events = sa.Table(
