@@ -15,6 +15,7 @@ import time
 import httpx
 import sqlalchemy as sa
 
+from services.gateway.cli import create_key
 from shared.db.session import create_engine
 from shared.db.tables import (
     docgen_jobs,
@@ -93,9 +94,11 @@ def main() -> None:
     args = parser.parse_args()
     gateway = args.gateway.rstrip("/")
 
+    development_key = asyncio.run(create_key(Settings(), "local-demo", frozenset({"operate"})))
     response = httpx.post(
         f"{gateway}/api/pipelines/dags/scrape_listings/trigger",
         json={"conf": {"source": "demo"}},
+        headers={"X-API-Key": development_key},
         timeout=30,
     )
     if response.status_code != 200:
@@ -127,6 +130,11 @@ Where things are:
     for name, port in SERVICE_PORTS.items():
         print(f"  {name:<14} http://127.0.0.1:{port}/metrics   (AsyncAPI: /asyncapi)")
     print("  logs           .stack/logs/\n  stop           make down")
+    print(
+        "\nReads need no key on this local stack (REOS_ANONYMOUS_READS=true); triggering"
+        " needs\nthis development key (scopes read, operate), sent as X-API-Key:"
+        f"\n  {development_key}"
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ start_one() {
     local args=()
     [[ "$name" == demo-site ]] && args=(--port "$port")
     # The demo market is made of King County's 2014-15 sales: value it on its own date.
+    # The local demo's gateway answers reads without a key; writes still need one.
     REOS_HTTP_PORT="$port" REOS_STARTUP_WAIT_SECONDS="${REOS_STARTUP_WAIT_SECONDS:-60}" \
+        REOS_ANONYMOUS_READS="${REOS_ANONYMOUS_READS:-true}" \
         REOS_SCORER_VALUATION_DATE="${REOS_SCORER_VALUATION_DATE:-2015-04-01}" \
         setsid nohup "$py" -m "$module" "${args[@]}" >>"$logs/$name.log" 2>&1 &
     echo $! >"$pids/$name.pid"

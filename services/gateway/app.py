@@ -14,6 +14,7 @@ from starlette.routing import Route
 from services.gateway.api import problems
 from services.gateway.api.deps import Gateway
 from services.gateway.api.instrumentation import HttpMetrics, RequestMetricsMiddleware
+from services.gateway.api.limits import RequestSizeLimit
 from services.gateway.api.routes import ROUTERS
 from shared.db.session import create_engine
 from shared.messaging import Messaging
@@ -67,6 +68,7 @@ def build(settings: Settings) -> FastAPI:
     app.state.gateway = gateway
     problems.install(app)
     app.add_middleware(RequestMetricsMiddleware, http_metrics=HttpMetrics(metrics))
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -89,12 +89,7 @@ def parse_scopes(text: str | Iterable[str]) -> frozenset[Scope]:
     return frozenset(scope for scope in SCOPES if scope in cleaned)
 
 
-def presented_key(x_api_key: str | None, authorization: str | None) -> str | None:
-    """The key a request carries, from `X-API-Key` or `Authorization: Bearer <key>`."""
-    if x_api_key:
-        return x_api_key.strip()
-    if authorization:
-        scheme, _, credentials = authorization.strip().partition(" ")
-        if scheme.lower() == "bearer" and credentials.strip():
-            return credentials.strip()
-    return None
+def ordered(scopes: Iterable[str]) -> list[str]:
+    """Scopes in their natural order (read, operate, admin), for storing and showing."""
+    held = set(scopes)
+    return [scope for scope in SCOPES if scope in held]

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from services.gateway.cli import create_key
 from shared.db.tables import (
     docgen_jobs,
     documents,
@@ -64,7 +65,10 @@ def platform(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 
 async def test_a_scrape_run_reaches_every_stage_exactly_once(platform, sessions) -> None:
     gateway = platform["gateway"].url
-    async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+    key = await create_key(Settings(), "end-to-end", frozenset({"operate"}))
+    async with httpx.AsyncClient(
+        base_url=gateway, timeout=30, headers={"X-API-Key": key}
+    ) as client:
         response = await client.post(
             "/api/pipelines/dags/scrape_listings/trigger", json={"conf": {"source": "demo"}}
         )

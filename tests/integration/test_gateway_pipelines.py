@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.gateway.app import build
+from services.gateway.cli import create_key
 from shared import topics
 from shared.db.tables import (
     docgen_jobs,
@@ -189,10 +190,13 @@ async def test_trigger_when_the_broker_refuses_is_503_and_the_run_is_failed(
 ) -> None:
     app = build(settings)
     location = marker()
+    key = await create_key(settings, "broker-refuses", frozenset({"operate"}))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://gateway", headers={"X-API-Key": key}
+        ) as client,
     ):
         await app.state.gateway.messaging.broker.stop()
         response = await client.post(

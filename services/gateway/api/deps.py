@@ -79,7 +79,7 @@ async def _caller(
 ) -> Principal | None:
     """The caller named by the key the request carries; None when it carries none. A key
     that is sent is always checked, even where anonymous reads are allowed."""
-    key = security.presented_key(x_api_key, f"Bearer {bearer.credentials}" if bearer else None)
+    key = (x_api_key or (bearer.credentials if bearer else "")).strip()
     return await _key_owner(gateway, key) if key else None
 
 
@@ -156,3 +156,7 @@ PageDep = Annotated[Page, Depends(get_page)]
 
 
 JobStatus = Literal["queued", "running", "success", "failed", "cancelled"]
+
+
+OperatorDep = Annotated[Principal, require_scope("operate")]
+"""The caller of a write route, when the handler needs to know who it is."""

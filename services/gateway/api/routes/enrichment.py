@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep
+from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, require_scope
 from services.gateway.queries import enrichment as queries
 from services.gateway.shapes import enrichment as shapes
 from services.gateway.shapes.common import page
 
-router = APIRouter(prefix="/api/enrichment", tags=["Enrichment"])
+router = APIRouter(
+    prefix="/api/enrichment", tags=["Enrichment"], dependencies=[require_scope("read")]
+)
 
 
 @router.get("/jobs", summary="Enrichment jobs, newest first")

@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.gateway.api.deps import GatewayDep
+from services.gateway.api.deps import GatewayDep, require_scope
 from shared.asyncapi import platform_document
 
-router = APIRouter(prefix="/api/events", tags=["Events"])
+router = APIRouter(prefix="/api/events", tags=["Events"], dependencies=[require_scope("read")])
 
 
 @cache

@@ -10,13 +10,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from services.gateway import health, probes
-from services.gateway.api.deps import GatewayDep
+from services.gateway.api.deps import GatewayDep, require_scope
 from shared.service import ping_database
 
 router = APIRouter(prefix="/api/health", tags=["Health"])
 log = logging.getLogger("reos.gateway.health")
 
 SERVICE_NAME = "Real Estate OS API"
+# The probes (`/`, `/ready`, `/live`) answer anyone; what they depend on needs `read`.
+READ = require_scope("read")
 CPU_SAMPLE_SECONDS = 1.0
 
 
@@ -25,7 +27,7 @@ async def basic() -> dict[str, Any]:
     return {"status": "healthy", "timestamp": health.timestamp(), "service": SERVICE_NAME}
 
 
-@router.get("/database", summary="Database connectivity and connection pool")
+@router.get("/database", dependencies=[READ], summary="Database connectivity and connection pool")
 async def database(gateway: GatewayDep) -> dict[str, Any]:
     try:
         await asyncio.wait_for(ping_database(gateway.engine), probes.CHECK_TIMEOUT_SECONDS)
@@ -61,13 +63,13 @@ async def _kafka(gateway: GatewayDep) -> dict[str, Any]:
     return health.kafka_summary(cluster, topics)
 
 
-@router.get("/kafka", summary="Message broker: brokers, controller and topics")
+@router.get("/kafka", dependencies=[READ], summary="Message broker: brokers, controller and topics")
 async def kafka(gateway: GatewayDep) -> dict[str, Any]:
     summary = await _kafka(gateway)
     return {"status": summary["status"], "kafka": summary, "timestamp": health.timestamp()}
 
 
-@router.get("/system", summary="CPU, memory and disk of the host")
+@router.get("/system", dependencies=[READ], summary="CPU, memory and disk of the host")
 async def system() -> dict[str, Any]:
     try:
         snapshot = await probes.system_snapshot(CPU_SAMPLE_SECONDS)
@@ -128,7 +130,11 @@ async def _kafka_component(gateway: GatewayDep) -> dict[str, Any]:
     return component
 
 
-@router.get("/comprehensive", summary="Every dependency at once; degraded when one fails")
+@router.get(
+    "/comprehensive",
+    dependencies=[READ],
+    summary="Every dependency at once; degraded when one fails",
+)
 async def comprehensive(gateway: GatewayDep) -> dict[str, Any]:
     database, kafka, storage, system = await asyncio.gather(
         _component(asyncio.wait_for(ping_database(gateway.engine), probes.CHECK_TIMEOUT_SECONDS)),

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.gateway.api.deps import ConnectionDep, SettledConnectionDep
+from services.gateway.api.deps import ConnectionDep, SettledConnectionDep, require_scope
 from services.gateway.health import timestamp
 from services.gateway.queries import metrics as queries
 from services.gateway.shapes import metrics as shapes
 from services.gateway.shapes.common import last_days
 
-router = APIRouter(prefix="/api/metrics", tags=["Metrics"])
+router = APIRouter(prefix="/api/metrics", tags=["Metrics"], dependencies=[require_scope("read")])
 
 
 @router.get("/overview", summary="Counts of every stage, runs, active jobs, last-day activity")

@@ -11,13 +11,15 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from services.gateway.api.deps import GatewayDep, SettledConnectionDep
+from services.gateway.api.deps import GatewayDep, SettledConnectionDep, require_scope
 from services.gateway.pipelines import PIPELINES, Conf, Pipeline, new_dag_run_id
 from services.gateway.queries import pipelines as queries
 from services.gateway.shapes import pipelines as shapes
 from services.gateway.shapes.common import daily_series, index_by, last_days
 
-router = APIRouter(prefix="/api/pipelines", tags=["Pipelines"])
+router = APIRouter(
+    prefix="/api/pipelines", tags=["Pipelines"], dependencies=[require_scope("read")]
+)
 log = logging.getLogger("reos.gateway.pipelines")
 
 PUBLISH_TIMEOUT_SECONDS = 10.0
@@ -123,6 +125,7 @@ async def list_run_tasks(dag_id: str, dag_run_id: str, gateway: GatewayDep) -> d
 @router.post(
     "/dags/{dag_id}/trigger",
     summary="Start a run: publish the pipeline's request event(s) with a new run id",
+    dependencies=[require_scope("operate")],
     responses={
         404: {"description": "unknown pipeline"},
         422: {"description": "invalid conf"},

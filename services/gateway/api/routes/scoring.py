@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from services.gateway.api.deps import ConnectionDep, PageDep
+from services.gateway.api.deps import ConnectionDep, PageDep, require_scope
 from services.gateway.queries import scoring as queries
 from services.gateway.shapes import scoring as shapes
 from services.gateway.shapes.common import daily_series, index_by, last_days, page
 
-router = APIRouter(prefix="/api/scoring", tags=["Scoring"])
+router = APIRouter(prefix="/api/scoring", tags=["Scoring"], dependencies=[require_scope("read")])
 
 Score = Annotated[float | None, Query(ge=0, le=100, description="on overall_score")]
 

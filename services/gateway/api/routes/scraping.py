@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep
+from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, require_scope
 from services.gateway.queries import scraping as queries
 from services.gateway.shapes import scraping as shapes
 from services.gateway.shapes.common import daily_series, last_days, page
 
-router = APIRouter(prefix="/api/scraping", tags=["Scraping"])
+router = APIRouter(prefix="/api/scraping", tags=["Scraping"], dependencies=[require_scope("read")])
 
 ProspectStatus = Literal["new", "processing", "enriched", "scored", "failed"]
 
