@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system packages the platform needs and the machine lacks (Debian, as root):
-# Java 17 and Maven for the Kafka broker and the S3 server, Pango for WeasyPrint's PDFs.
+# Java 17 and Maven for the Kafka broker and the S3 server, Pango for WeasyPrint's PDFs,
+# promtool (Debian's prometheus package) for the alerting rules' unit tests.
 # PostgreSQL is installed by stack.sh when it is to run locally.
 set -euo pipefail
 missing=()
@@ -11,6 +12,7 @@ ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 # WeasyPrint subsets fonts with HarfBuzz when it is there (2x faster than fontTools)
 ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+command -v promtool >/dev/null || missing+=(prometheus)
 if ((${#missing[@]})); then
     echo "system packages: installing ${missing[*]}"
     if [[ $(id -u) -ne 0 ]]; then
@@ -21,3 +23,7 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+command -v promtool >/dev/null || {
+    echo "system packages: promtool is still missing after installing prometheus" >&2
+    exit 1
+}

@@ -19,6 +19,9 @@ from shared.settings import Settings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART = REPO_ROOT / "deploy" / "helm" / "real-estate-os"
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+ALERT_RULES = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"
+ALERT_TESTS = REPO_ROOT / "deploy" / "prometheus" / "alerts.test.yml"
+DASHBOARDS = REPO_ROOT / "deploy" / "grafana" / "dashboards"
 
 SERVICES = ("scraper", "enricher", "scorer", "docgen", "gateway")
 HTTP_PORTS = {"scraper": 9101, "enricher": 9102, "scorer": 9103, "docgen": 9104, "gateway": 8000}
@@ -83,3 +86,13 @@ def render_chart(*values: str) -> list[dict[str, Any]]:
 def of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
     """The objects of one kind, by name."""
     return {item["metadata"]["name"]: item for item in objects if item["kind"] == kind}
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    """Every rule (recording and alerting) of deploy/prometheus/alerts.yml."""
+    (document,) = yaml_documents(ALERT_RULES.read_text())
+    return [rule for group in document["groups"] for rule in group["rules"]]
+
+
+def alert_names() -> set[str]:
+    return {rule["alert"] for rule in alert_rules() if "alert" in rule}
