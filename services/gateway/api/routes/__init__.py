@@ -4,6 +4,8 @@ a route's path is its full template, which is what the request metrics are label
 from fastapi import APIRouter
 
 from services.gateway.api.routes import (
+    cancellation,
+    deadletters,
     enrichment,
     events,
     health,
@@ -23,4 +25,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     metrics.router,
     events.router,
     properties.router,
+    deadletters.router,
+    cancellation.router,
 )
