@@ -31,6 +31,7 @@ from shared.messaging import PoisonMessage
 from shared.observability import ServiceMetrics
 
 INFERENCE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5)
+SCORE_BUCKETS = tuple(float(edge) for edge in range(10, 101, 10))
 
 
 @dataclass
@@ -49,6 +50,11 @@ class Scorer:
         )
         self.created = self.metrics.counter(
             "scores_created_total", "Scores written", ["model_version"]
+        )
+        self.overall = self.metrics.histogram(
+            "overall_score",
+            "Overall score (0-100) of each score written",
+            buckets=SCORE_BUCKETS,
         )
         self.unvalued = self.metrics.counter(
             "properties_unvalued_total", "Properties the AVM could not value", ["reason"]
@@ -124,6 +130,7 @@ class Scorer:
         outputs: dict[uuid.UUID, list[Event]] = {}
         for (event, subject), appraisal, score_id in zip(items, appraisals, score_ids, strict=True):
             self.created.labels(appraisal.model_version).inc()
+            self.overall.observe(appraisal.scores.overall_score)
             outputs[event.event_id] = [score_created(event, subject, appraisal, score_id)]
         return outputs
 

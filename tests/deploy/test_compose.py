@@ -1,18 +1,25 @@
-"""docker-compose.yml, checked without a Docker engine: parsed, then held against the repo,
-the settings the services read and the start-up order the platform needs."""
+"""docker-compose.yml, checked without a Docker engine: validated against the Compose
+Specification's JSON schema (tests/deploy/schemas, see its README for source and licence),
+then held against the repo, the settings the services read, the start-up order the
+platform needs, and the monitoring it ships (Prometheus with the alerts, Grafana with the
+dashboards)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlparse
 
+import jsonschema
 import pytest
 
 from shared.settings import REPO_ROOT, Settings
 from shared.topics import DEFAULT_PARTITIONS
 from tests.deploy.manifests import (
+    ALERT_RULES,
     COMPOSE_FILE,
+    DASHBOARDS,
     HTTP_PORTS,
     REQUIRED_SETTINGS,
     SERVICES,
@@ -25,6 +32,8 @@ pytestmark = pytest.mark.timeout(1200)
 
 ONE_SHOT = ("migrate", "bootstrap")
 INFRASTRUCTURE = ("postgres", "kafka", "minio")
+MONITORING = ("prometheus", "grafana")
+COMPOSE_SCHEMA = REPO_ROOT / "tests" / "deploy" / "schemas" / "compose-spec.json"
 DEFAULTED = re.compile(r"\$\{(\w+):-([^}]*)\}")
 
 
@@ -63,7 +72,28 @@ def prerequisites(containers: dict[str, Any], name: str) -> dict[str, str]:
 def test_stack_holds_the_infrastructure_the_steps_the_services_and_the_demo_site(
     containers: dict[str, Any],
 ) -> None:
-    assert set(containers) == {*INFRASTRUCTURE, *ONE_SHOT, *SERVICES, "demo-site"}
+    assert set(containers) == {*INFRASTRUCTURE, *ONE_SHOT, *SERVICES, "demo-site", *MONITORING}
+
+
+def test_compose_file_is_valid_against_the_compose_specification(compose: dict[str, Any]) -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(compose)
+    ]
+    assert not errors, errors
+
+
+def test_schema_check_refuses_a_misspelt_key(compose: dict[str, Any]) -> None:
+    broken = {
+        **compose,
+        "services": {
+            **compose["services"],
+            "gateway": {**compose["services"]["gateway"], "helthcheck": {}},
+        },
+    }
+    validator = jsonschema.Draft202012Validator(json.loads(COMPOSE_SCHEMA.read_text()))
+    assert not validator.is_valid(broken)
 
 
 def test_every_build_context_and_dockerfile_exists(containers: dict[str, Any]) -> None:
@@ -180,3 +210,45 @@ def test_kafka_is_one_kraft_node_that_never_creates_topics_on_its_own(
     assert env["KAFKA_NUM_PARTITIONS"] == str(DEFAULT_PARTITIONS)
     assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
     assert containers["postgres"]["image"].startswith("postgres:16.")
+
+
+def mounts(container: dict[str, Any]) -> dict[str, str]:
+    """A container's bind mounts: target inside the container -> source on the host."""
+    found = {}
+    for volume in container.get("volumes", []):
+        source, target, *_ = resolve(volume).split(":")
+        found[target] = source
+    return found
+
+
+def test_prometheus_scrapes_every_service_and_evaluates_the_alerts(
+    containers: dict[str, Any],
+) -> None:
+    prometheus = containers["prometheus"]
+    config_dir = mounts(prometheus)["/etc/prometheus"]
+    assert (REPO_ROOT / config_dir).resolve() == ALERT_RULES.parent
+    (config,) = yaml_documents((ALERT_RULES.parent / "prometheus.yml").read_text())
+    assert config["rule_files"] == [ALERT_RULES.name]
+    targets = {
+        job["job_name"]: target
+        for job in config["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+    assert targets == {f"reos-{name}": f"{name}:{port}" for name, port in HTTP_PORTS.items()}
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+
+
+def test_grafana_is_provisioned_with_the_dashboards_on_the_compose_prometheus(
+    containers: dict[str, Any],
+) -> None:
+    grafana = mounts(containers["grafana"])
+    provisioning = (REPO_ROOT / grafana["/etc/grafana/provisioning"]).resolve()
+    assert (REPO_ROOT / grafana["/var/lib/grafana/dashboards"]).resolve() == DASHBOARDS
+    (providers,) = yaml_documents((provisioning / "dashboards" / "reos.yml").read_text())
+    assert [p["options"]["path"] for p in providers["providers"]] == ["/var/lib/grafana/dashboards"]
+    (sources,) = yaml_documents((provisioning / "datasources" / "prometheus.yml").read_text())
+    (prometheus,) = sources["datasources"]
+    assert prometheus["url"] == "http://prometheus:9090"
+    assert "9090:9090" in containers["prometheus"]["ports"]
+    assert containers["grafana"]["depends_on"] == {"prometheus": {"condition": "service_healthy"}}
