@@ -308,26 +308,34 @@ async def test_each_listing_is_announced_once_carrying_the_listing(crawls, name)
 # Crawls from a location
 
 
+CENTERS = {
+    "Bend, OR": (44.058, -121.31),
+    "Boise, ID": (43.615, -116.2),
+    "Meridian, ID": (43.61, -116.39),
+    "Fort Collins, CO": (40.56, -105.07),
+}
+
+
 def market(
-    city: str,
-    state: str,
+    place: str,
     zip_code: str | None,
     *,
-    count: int,
+    homes: int,
     first_id: int,
-    center: tuple[float, float],
     zip_codes: tuple[str, ...] = (),
     per_page: int = 5,
     gone: tuple[int, ...] = (),
 ) -> Market:
-    """A market of `count` invented homes; the homes at the `gone` positions were taken down."""
-    homes = invented_homes(
-        count,
+    """A market of invented homes in `place` ("City, ST"), searched by `zip_code` when
+    given; the homes at the `gone` positions were taken down."""
+    city, state = place.split(", ")
+    invented = invented_homes(
+        homes,
         first_id=first_id,
         city=city,
         state=state,
         zip_codes=zip_codes or (zip_code or "",),
-        center=center,
+        center=CENTERS[place],
         seed=first_id % 97,
     )
     return Market(
@@ -335,9 +343,9 @@ def market(
         state,
         zip_code,
         region_id=first_id % 100_000,
-        homes=homes,
+        homes=invented,
         per_page=per_page,
-        gone=frozenset(homes[index].home_id for index in gone),
+        gone=frozenset(invented[index].home_id for index in gone),
     )
 
 
@@ -346,56 +354,16 @@ def market(
 # partial last page.)
 MARKETS: dict[str, tuple[Market, Market]] = {
     "zillow": (
-        market("Bend", "OR", "97701", count=9, first_id=2_094_100_001, center=(44.058, -121.31)),
-        market(
-            "Bend",
-            "OR",
-            "97702",
-            count=3,
-            first_id=2_094_100_101,
-            center=(44.03, -121.33),
-            gone=(1,),
-        ),
+        market("Bend, OR", "97701", homes=9, first_id=2_094_100_001),
+        market("Bend, OR", "97702", homes=3, first_id=2_094_100_101, gone=(1,)),
     ),
     "redfin": (
-        market(
-            "Boise",
-            "ID",
-            None,
-            zip_codes=("83702", "83705", "83706"),
-            count=9,
-            first_id=91_004_001,
-            center=(43.615, -116.2),
-        ),
-        market(
-            "Meridian",
-            "ID",
-            "83642",
-            count=3,
-            first_id=91_004_101,
-            center=(43.61, -116.39),
-            gone=(1,),
-        ),
+        market("Boise, ID", None, homes=9, first_id=91_004_001, zip_codes=("83702", "83705")),
+        market("Meridian, ID", "83642", homes=3, first_id=91_004_101, gone=(1,)),
     ),
     "realtor": (
-        market(
-            "Fort Collins",
-            "CO",
-            "80521",
-            count=8,
-            per_page=4,
-            first_id=6_120_300_001,
-            center=(40.585, -105.08),
-        ),
-        market(
-            "Fort Collins",
-            "CO",
-            "80525",
-            count=3,
-            first_id=6_120_300_101,
-            center=(40.53, -105.05),
-            gone=(1,),
-        ),
+        market("Fort Collins, CO", "80521", homes=8, first_id=6_120_300_001, per_page=4),
+        market("Fort Collins, CO", "80525", homes=3, first_id=6_120_300_101, gone=(1,)),
     ),
 }
 MAX_ITEMS = 3
