@@ -1,38 +1,42 @@
-"""Packet → HTML (Jinja2, autoescaped) → PDF (WeasyPrint).
+"""Packet → HTML (Jinja2, autoescaped) → PDF (WeasyPrint), on Letter or A4 paper.
 
 Each section of the packet is its own template under `templates/sections/`, laid out
-by `templates/packet.html.j2` and styled by `templates/packet.css`. Rendering is
-synchronous and CPU-bound: callers on an event loop run `PacketRenderer.pdf` in a
-worker thread.
+by `templates/packet.html.j2` and styled by `templates/packet.css`. The renderer loads
+nothing over the network: the only resources a packet may name are `data:` URIs (the
+cover photo); any other URL, for instance in scraped text that escaped into markup, is
+refused. Rendering is synchronous and CPU-bound: `RenderPool` runs it in worker
+processes, one packet per process at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import jinja2
-from weasyprint import CSS, HTML, Document
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
 from services.docgen.packet import Packet
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PACKET_TEMPLATE = "packet.html.j2"
 PACKET_STYLESHEET = "packet.css"
-# Each condensing halves the open-ended sections; three bring 32 rows down to 4.
-MAX_CONDENSING = 3
+PageSize = Literal["Letter", "A4"]
 
 
 @dataclass(frozen=True)
 class RenderedPdf:
     data: bytes
     pages: int
-    seconds: float  # layout and PDF writing, not the wait for another render to finish
+    seconds: float  # layout and PDF writing in the worker, not the wait for a worker
 
     @property
     def size(self) -> int:
@@ -44,9 +48,9 @@ class RenderedPdf:
 
 
 class PacketRenderer:
-    """Renders packets; one instance is reused so fonts and CSS are parsed once."""
+    """Renders packets; one instance is reused so templates, fonts and CSS load once."""
 
-    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+    def __init__(self, page_size: PageSize = "Letter", templates_dir: Path = TEMPLATES_DIR) -> None:
         self.templates_dir = templates_dir
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir),
@@ -55,29 +59,53 @@ class PacketRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.template = self.environment.get_template(PACKET_TEMPLATE)
+        self.fetcher = URLFetcher(allowed_protocols={"data"})
         self.fonts = FontConfiguration()
-        self.stylesheet = CSS(filename=templates_dir / PACKET_STYLESHEET, font_config=self.fonts)
-        # WeasyPrint shares font state between renders and is not documented as
-        # thread-safe; rendering is CPU-bound, so serialising it costs no throughput.
-        self._weasyprint = threading.Lock()
+        self.stylesheets = [
+            CSS(filename=templates_dir / PACKET_STYLESHEET, font_config=self.fonts),
+            CSS(string=f"@page {{ size: {page_size}; }}", font_config=self.fonts),
+        ]
 
     def html(self, packet: Packet) -> str:
-        return self.environment.get_template(PACKET_TEMPLATE).render(packet=packet)
+        return self.template.render(packet=packet)
 
     def pdf(self, packet: Packet) -> RenderedPdf:
-        """The packet as PDF, condensed until it fits its page (or cannot be condensed)."""
-        with self._weasyprint:
-            started = time.perf_counter()
-            document = self._layout(packet)
-            for _ in range(MAX_CONDENSING):
-                if len(document.pages) <= 1:
-                    break
-                packet = packet.condensed()
-                document = self._layout(packet)
-            data = document.write_pdf()
-            return RenderedPdf(data, len(document.pages), time.perf_counter() - started)
+        started = time.perf_counter()
+        document = HTML(
+            string=self.html(packet), base_url=str(self.templates_dir), url_fetcher=self.fetcher
+        ).render(stylesheets=self.stylesheets, font_config=self.fonts)
+        data = document.write_pdf()
+        return RenderedPdf(data, len(document.pages), time.perf_counter() - started)
 
-    def _layout(self, packet: Packet) -> Document:
-        return HTML(string=self.html(packet), base_url=str(self.templates_dir)).render(
-            stylesheets=[self.stylesheet], font_config=self.fonts
+
+_worker_renderer: PacketRenderer | None = None
+
+
+def _start_worker(page_size: PageSize) -> None:
+    global _worker_renderer
+    _worker_renderer = PacketRenderer(page_size)
+
+
+def _render_in_worker(packet: Packet) -> RenderedPdf:
+    assert _worker_renderer is not None, "worker started without a renderer"
+    return _worker_renderer.pdf(packet)
+
+
+class RenderPool:
+    """Renders packets in `workers` processes (WeasyPrint holds the GIL while it lays
+    out, so threads would not render two packets at once)."""
+
+    def __init__(self, workers: int, page_size: PageSize = "Letter") -> None:
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker, initargs=(page_size,)
         )
+
+    async def pdf(self, packet: Packet) -> RenderedPdf:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, _render_in_worker, packet
+        )
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)

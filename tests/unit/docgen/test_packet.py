@@ -1,191 +1,178 @@
+"""What a packet says, before any PDF: figures, sentences, and "not available"."""
+
 from __future__ import annotations
 
+import dataclasses
 import math
 
-from services.docgen.packet import (
-    MAX_COMPONENT_ROWS,
-    MAX_LOCATION_ROWS,
-    MISSING,
-    Row,
-    build_packet,
-    describe_source,
-    display,
-    flatten,
-    format_money,
-    format_number,
-    humanize,
-    packet_key,
-)
-from tests.unit.docgen.samples import GENERATED_AT, property_row, score_row
+from services.docgen import charts
+from services.docgen import formatting as fmt
+from services.docgen.packet import Packet, Table, build_packet, packet_key
+from tests.unit.docgen import samples
 
 
-def packet_of(prop: dict | None = None, score: dict | None = None):
+def packet_of(**score_overrides: object) -> Packet:
     return build_packet(
-        prop or property_row(), score or score_row(), generated_at=GENERATED_AT, run_id="run-1"
+        samples.snapshot(),
+        samples.score(**score_overrides),
+        generated_at=samples.GENERATED_AT,
+        run_id="run-42",
     )
 
 
-def test_numbers_read_as_people_write_them() -> None:
-    assert format_number(1234567.891) == "1,234,568"
-    assert format_number(3.0) == "3"
-    assert format_number(2.5) == "2.5"
-    assert format_number(72.456) == "72.46"
-    assert format_number(0.07341) == "0.0734"
-    assert format_number(-3200.77) == "-3,201"
-    assert format_number(math.nan) == MISSING
-    assert format_number(None) == MISSING
+def bare_packet() -> Packet:
+    """A for-sale listing that states almost nothing, scored without a model."""
+    unknown = (
+        "price", "sqft", "lot_sqft", "year_built", "bedrooms", "bathrooms", "bathrooms_full",
+        "bathrooms_half", "stories", "hoa_fee", "days_on_market", "mls_id", "description",
+        "broker", "tax_assessed_value", "tax_annual_amount", "list_date", "property_type",
+    )  # fmt: skip
+    listing = samples.listing(**dict.fromkeys(unknown), price_history=[], distress_signals=[])
+    return build_packet(
+        samples.snapshot(listing=listing, enrichment={}),
+        samples.score(
+            model_version="none",
+            valuation=None,
+            rent=None,
+            roi_estimate=None,
+            returns={"reason": "no purchase price"},
+        ),
+        generated_at=samples.GENERATED_AT,
+        run_id=None,
+    )
 
 
-def test_money_has_a_dollar_sign_and_cents_only_when_small() -> None:
-    assert format_money(425000) == "$425,000"
-    assert format_money(12.5) == "$12.50"
-    assert format_money(-1200) == "-$1,200"
-    assert format_money(None) == MISSING
+def shown_text(packet: Packet) -> list[str]:
+    """Every string a packet would print, charts excepted."""
+    texts: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for field in dataclasses.fields(value):
+                if not field.name.endswith("chart"):
+                    walk(getattr(value, field.name))
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+
+    walk(packet)
+    return texts
 
 
-def test_money_named_values_get_a_dollar_sign_and_ratios_do_not() -> None:
-    assert display(84069.0, "median_household_income") == "$84,069"
-    assert display(1081, "medianRent") == "$1,081"
-    assert display(1189.1, "rent_estimate_monthly") == "$1,189"
-    assert display(14269.2, "gross_rent_annual") == "$14,269"
-    assert display(294.12, "price_per_sqft") == "$294"
-    assert display(512000, "estimated_value") == "$512,000"
-    assert display(5.95, "price_to_income") == "5.95"
-    assert display(35.04, "gross_rent_multiplier") == "35.04"
-    assert display(1.5, "value") == "1.5"
-    assert display(45911.0, "population") == "45,911"
+def test_figures_read_as_people_write_them() -> None:
+    assert fmt.money(425000) == "$425,000"
+    assert fmt.money(-691.77) == "-$692"
+    assert fmt.money(35.5) == "$35.50"
+    assert fmt.percent(4.035) == "4.0%"
+    assert fmt.share(0.25) == "25%"
+    assert fmt.share(0.035, 2) == "3.5%"
+    assert fmt.number(1850, unit="sq ft") == "1,850 sq ft"
+    assert fmt.number(2.5, 1) == "2.5"
+    assert fmt.ratio(0.674) == "0.67"
+    for missing in (None, math.nan, math.inf):
+        assert fmt.money(missing) == fmt.NOT_AVAILABLE
+        assert fmt.percent(missing) == fmt.NOT_AVAILABLE
+        assert fmt.number(missing) == fmt.NOT_AVAILABLE
 
 
-def test_percent_named_values_get_a_percent_sign() -> None:
-    assert display(1.627, "cap_rate_percent") == "1.63%"
-    assert display(0.238, "rent_to_price_pct") == "0.238%"
-
-
-def test_years_and_codes_have_no_thousands_separator() -> None:
-    assert display(2016, "year") == "2016"
-    assert display(53033, "county_fips") == "53033"
-
-
-def test_other_json_values_are_readable() -> None:
-    assert display(None) == MISSING
-    assert display(True) == "Yes"
-    assert display(["a", 1, 2.5]) == "a, 1, 2.5"
-    assert display([{"price": 1}, {"price": 2}]) == "2 entries"
-    assert display("x" * 500).endswith("…")
-    assert len(display("x" * 500)) == 160
-
-
-def test_keys_become_labels() -> None:
-    assert humanize("median_household_income") == "Median household income"
-    assert humanize("roi_estimate") == "ROI estimate"
-    assert humanize("medianRent") == "Median rent"
-    assert humanize("price_per_sqft") == "Price per sq ft"
-    assert humanize("zip_centroid") == "ZIP centroid"
-    assert humanize("cap_rate_percent") == "Cap rate %"
-
-
-def test_nested_objects_flatten_into_labelled_rows_in_key_order() -> None:
-    rows = flatten({"shap": {"sqft": 12345.2, "zip_code": -3200.77}, "cap_rate": 0.0612})
-    assert rows == [
-        Row("Cap rate", "0.0612"),
-        Row("SHAP \u203a Sq ft", "12,345"),
-        Row("SHAP \u203a ZIP code", "-3,201"),
-    ]
-
-
-def test_numbered_keys_are_listed_in_natural_order() -> None:
-    rows = flatten({"feature_10": 1, "feature_2": 2, "feature_1": 3})
-    assert [row.label for row in rows] == ["Feature 1", "Feature 2", "Feature 10"]
-
-
-def test_packet_carries_facts_scores_and_provenance() -> None:
+def test_cover_states_price_value_band_score_and_why_it_surfaced() -> None:
     packet = packet_of()
-    facts = {row.label: row.value for row in packet.facts}
+
     assert packet.address == "1234 Lakeview Dr"
     assert packet.locality == "Seattle, WA 98103"
-    assert facts["Property type"] == "Single family"
-    assert facts["Living area"] == "1,700 sq ft"
-    assert facts["List price"] == "$500,000"
-    assert facts["Price per sq ft"] == "$294"
-    assert "Estimated value" not in facts
+    assert [(row.label, row.value) for row in packet.cover] == [
+        ("Asking price", "$425,000"),
+        ("Estimated value", "$468,000"),
+        ("Value range (P10 to P90)", "$431,000 \u2013 $512,000"),
+    ]
     assert packet.overall_score == "72.5"
-    scores = {row.label: row.value for row in packet.scores}
-    assert scores["Overall score"] == "72.5 / 100"
-    assert scores["ROI estimate"] == "1.63%"
-    assert scores["Model version"] == "transparent-v1"
-    components = {row.label: row.value for row in packet.components.items}
-    assert components["Assumptions \u203a Vacancy rate"] == "0.05"
-    assert components["Cap rate %"] == "1.63%"
-    assert components["Net operating income"] == "$8,133"
-    assert components["Meets one percent rule"] == "No"
-    assert components["Missing facts"] == MISSING
-    location = {row.label: row.value for row in packet.location.items}
-    assert location["Coordinates"] == "47.6733, -122.3425"
-    assert location["Location \u203a County FIPS"] == "53033"
-    assert location["Demographics \u203a Median household income"] == "$84,069"
-    assert location["Demographics \u203a Median household income top coded"] == "No"
-    assert not any(label.startswith("Provenance") for label in location)
-    assert packet.sources.items == (
-        "zillow (Kind: listing)",
-        "census_acs_2016_b19013 (Key: 98103; Kind: reference)",
+    assert packet.reasons == ("9% below estimated value", "pre-foreclosure")
+    assert packet.model_version == "avm-20251120-3f9c"
+
+
+def test_summary_holds_the_headline_figures_and_three_sentences_from_the_data() -> None:
+    packet = packet_of()
+
+    headline = {row.label: row.value for row in packet.headline}
+    assert headline["Cash needed"] == "$119,000"
+    assert headline["NOI (a year)"] == "$17,147"
+    assert headline["Cash flow (a month)"] == "-$692"
+    assert headline["Cap rate"] == "4.0%"
+    assert headline["Cash-on-cash"] == "-7.0%"
+    assert headline["DSCR"] == "0.67"
+    assert headline["IRR (5 years)"] == "7.2%"
+    assert headline["Risk score"] == "35.3 / 100"
+    assert packet.summary == (
+        "It is listed at $425,000, 9% below the estimated value of $468,000 (likely range "
+        "$431,000 \u2013 $512,000).",
+        "At an estimated rent of $2,650 a month it would earn $17,147 a year before the "
+        "mortgage (a 4.0% cap rate) and cost $692 a month after the mortgage.",
+        "Held 5 years under the stated assumptions, the internal rate of return would be "
+        "7.2%; its risk score is 35.3 of 100; public records show pre-foreclosure.",
     )
-    assert packet.field_origins == (
-        "zillow: Address, Price",
-        "zip_centroids: Latitude, Longitude",
+
+
+def test_every_assumption_is_stated() -> None:
+    rows = {row.label: row.value for row in packet_of().assumptions}
+
+    assert len(rows) == len(samples.RETURNS["assumptions"]) + 2
+    assert rows["Down payment"] == "25%"
+    assert rows["Mortgage rate (fixed, a year)"] == "7%"
+    assert rows["Loan term"] == "30 years"
+    assert rows["Vacancy (of rent)"] == "6%"
+    assert rows["Tax, insurance and HOA growth (a year)"] == "2.5%"
+    assert rows["Rent used"] == "$2,650 / mo"
+
+
+def test_comparables_projection_and_distress_are_tables_of_the_events_rows() -> None:
+    packet = packet_of()
+
+    assert packet.comparables.rows[0][:4] == ("Aug 19, 2025", "0.41 km", "$455,000", "$253")
+    assert len(packet.projection.rows) == 5
+    assert packet.projection.rows[-1][-2:] == ("$542,540", "$242,496")
+    assert packet.distress.rows[0][:3] == ("Pre-foreclosure", "Aug 14, 2025", "$18,250")
+
+
+def test_missing_figures_read_not_available_and_empty_lists_become_sentences() -> None:
+    packet = bare_packet()
+    texts = shown_text(packet)
+
+    assert not any("None" in text or "nan" in text.split() for text in texts)
+    assert all(text.strip() for text in texts if text is not packet.description)
+    assert fmt.NOT_AVAILABLE in {row.value for row in packet.details}
+    assert fmt.NOT_AVAILABLE in {row.value for row in packet.neighbourhood}
+    for table in (packet.price_history, packet.comparables, packet.projection, packet.distress):
+        assert isinstance(table, Table)
+        assert table.rows == () and table.empty
+    assert packet.band_chart is None and packet.contributions_chart is None
+    assert packet.returns_note == "no purchase price"
+    assert packet.valuation_note is not None
+    assert packet.financing == packet.operating == packet.assumptions == ()
+
+
+def test_rental_listing_is_not_treated_as_a_purchase() -> None:
+    rental = samples.listing(status="for_rent", price=2500.0)
+    packet = build_packet(
+        samples.snapshot(listing=rental),
+        samples.score(returns={"reason": "rental listing", "observed_monthly_rent": 2500}),
+        generated_at=samples.GENERATED_AT,
+        run_id="r",
     )
-    assert packet.listing_source == "zillow — http://127.0.0.1:9180/homes/1"
-    assert packet.generated_at == "2025-11-27 14:30:05 UTC"
-    assert packet.run_id == "run-1"
+
+    assert packet.cover[0].label == "Monthly rent asked"
+    assert packet.summary[0].startswith("This is a rental listing asking $2,500 a month")
+    assert packet.returns_note == "rental listing (the listing asks $2,500 a month)"
 
 
-def test_unknown_facts_show_a_dash_instead_of_a_guess() -> None:
-    prop = property_row(
-        price=None, sqft=None, bedrooms=None, property_type=None, latitude=None, year_built=None
-    )
-    facts = dict((row.label, row.value) for row in packet_of(prop).facts)
-    assert facts["List price"] == MISSING
-    assert facts["Price per sq ft"] == MISSING
-    assert facts["Living area"] == MISSING
-    assert facts["Bedrooms"] == MISSING
-    assert facts["Property type"] == MISSING
-    assert facts["Year built"] == MISSING
-    assert "Coordinates" not in {row.label for row in packet_of(prop).location.items}
+def test_charts_are_svg_with_escaped_labels() -> None:
+    svg = charts.signed_bars([charts.Bar("<script>x</script>", 0.1, "+10%")], "SHAP")
 
-
-def test_long_component_and_location_lists_are_cut_and_counted() -> None:
-    components = {f"feature_{index:03}": index / 7 for index in range(50)}
-    enrichment = {f"figure_{index:03}": index for index in range(40)}
-    packet = packet_of(
-        property_row(enrichment_data=enrichment, latitude=None),
-        score_row(score_components=components),
-    )
-    assert len(packet.components.items) == MAX_COMPONENT_ROWS
-    assert packet.components.omitted == 50 - MAX_COMPONENT_ROWS
-    assert len(packet.location.items) == MAX_LOCATION_ROWS
-    assert packet.location.omitted == 40 - MAX_LOCATION_ROWS
-
-
-def test_sources_may_be_names_or_objects() -> None:
-    assert describe_source("uszips") == "uszips"
-    assert describe_source({"provider": "census_geocoder", "precision": "rooftop"}) == (
-        "census_geocoder (Precision: rooftop)"
-    )
-    assert describe_source({"fetched": "2025-11-27"}) == "Source (Fetched: 2025-11-27)"
+    assert svg.startswith("<svg")
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
 
 
 def test_packet_key_names_property_score_and_template() -> None:
-    assert packet_key(7, 11, "v1") == "packets/7/score-11-v1.pdf"
-
-
-def test_condensed_packet_halves_open_ended_sections_and_counts_what_it_hides() -> None:
-    components = {f"feature_{index:03}": index for index in range(40)}
-    packet = packet_of(score=score_row(score_components=components))
-
-    condensed = packet.condensed()
-
-    assert len(condensed.components.items) == MAX_COMPONENT_ROWS // 2
-    assert condensed.components.omitted == 40 - MAX_COMPONENT_ROWS // 2
-    assert condensed.location.omitted == len(packet.location.items) - len(condensed.location.items)
-    assert condensed.sources.items == packet.sources.items[:1]
-    assert condensed.sources.omitted == 1
-    assert condensed.facts == packet.facts
+    assert packet_key(7, 11) == "packets/7/score-11-v2.pdf"

@@ -1,15 +1,17 @@
+"""The packet as PDF: the figures a reader sees, escaping, fonts, paper size."""
+
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 
 import pytest
 from pypdf import PdfReader
 
-from services.docgen.packet import Packet, build_packet
+from services.docgen.packet import build_packet
 from services.docgen.render import PacketRenderer, RenderedPdf
-from tests.unit.docgen.samples import GENERATED_AT, property_row, score_row
+from tests.unit.docgen import samples
+from tests.unit.docgen.test_packet import bare_packet, packet_of
 
 SCRIPT = "<script>alert('pwned')</script>"
 
@@ -19,117 +21,120 @@ def renderer() -> PacketRenderer:
     return PacketRenderer()
 
 
-def packet_of(prop: dict | None = None, score: dict | None = None) -> Packet:
-    return build_packet(
-        prop or property_row(), score or score_row(), generated_at=GENERATED_AT, run_id="run-42"
+@pytest.fixture(scope="module")
+def known(renderer: PacketRenderer) -> RenderedPdf:
+    return renderer.pdf(packet_of())
+
+
+def pages_text(pdf: RenderedPdf) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages]
+
+
+def flat(text: str) -> str:
+    """Whitespace made single spaces: extraction breaks lines where the layout wrapped."""
+    return re.sub(r"\s+", " ", text)
+
+
+def test_known_property_packet_holds_its_figures(known: RenderedPdf) -> None:
+    text = flat("\n".join(pages_text(known)))
+
+    for expected in (
+        "1234 Lakeview Dr",
+        "Asking price $425,000",
+        "Estimated value $468,000",
+        "$431,000 \u2013 $512,000",
+        "9% below estimated value",
+        "pre-foreclosure",
+        "Cash needed $119,000",
+        "NOI (a year) $17,147",
+        "Cap rate 4.0%",
+        "DSCR 0.67",
+        "IRR (5 years) 7.2%",
+        "Monthly payment (principal and interest) $2,121",
+        "Net operating income (NOI) $17,147",
+        "Fails",
+        "Aug 19, 2025 0.41 km $455,000 $253",
+        "Living area = 1,850",
+        "+9.6%",
+        "5 $2,983 $19,434 -$6,014 -$35,877 $300,044 $542,540 $242,496",
+        "Median household income $84,069",
+        "Notice of trustee sale recorded",
+        "Listing: zillow",
+        "avm-20251120-3f9c",
+        "not an appraisal",
+    ):
+        assert expected in text, expected
+
+
+def test_every_page_has_the_address_and_its_number_in_the_footer(known: RenderedPdf) -> None:
+    pages = pages_text(known)
+
+    assert known.pages == len(pages) >= 6
+    for number, text in enumerate(pages, start=1):
+        assert "1234 Lakeview Dr, Seattle, WA 98103" in text
+        assert f"Page {number} of {len(pages)}" in text
+
+
+def test_missing_fields_render_not_available_and_no_empty_tables(renderer: PacketRenderer) -> None:
+    text = flat("\n".join(pages_text(renderer.pdf(bare_packet()))))
+
+    assert "not available" in text
+    assert "None" not in text and " nan" not in text.lower()
+    assert "No comparable sales are recorded for this valuation." in text
+    assert "The listing shows no price or status history." in text
+    assert "No distress signals are on record for this property." in text
+    assert "No projection is available for this property." in text
+    assert "Sold Distance Price" not in text
+    assert "No photo available" in text
+
+
+def test_scraped_markup_and_script_are_printed_as_text(renderer: PacketRenderer) -> None:
+    listing = samples.listing(
+        description=f"<b>Great</b> deal {SCRIPT}", street=f"9 Elm St {SCRIPT}"
     )
-
-
-def pdf_text(pdf: RenderedPdf) -> str:
-    reader = PdfReader(io.BytesIO(pdf.data))
-    return "\n".join(page.extract_text() for page in reader.pages)
-
-
-def squashed(text: str) -> str:
-    """Text without whitespace: PDF extraction breaks long lines where layout wrapped them."""
-    return re.sub(r"\s+", "", text)
-
-
-def test_packet_pdf_is_one_page_with_address_scores_and_run(renderer: PacketRenderer) -> None:
-    pdf = renderer.pdf(packet_of())
-
-    reader = PdfReader(io.BytesIO(pdf.data))
-    text = pdf_text(pdf)
-    assert pdf.data.startswith(b"%PDF-")
-    assert pdf.pages == len(reader.pages) == 1
-    assert "1234 Lakeview Dr" in text
-    assert "Seattle, WA 98103" in text
-    assert "72.5 / 100" in text
-    assert "Investment score 68" in text
-    assert "Risk score 35.3" in text
-    assert "ROI estimate 1.63%" in text
-    assert "transparent-v1" in text
-    assert "Cap rate % 1.63%" in text
-    assert squashed("Median household income $84,069") in squashed(text)
-    assert "census_acs_2016_b19013" in text
-    assert "zip_centroids: Latitude, Longitude" in text
-    assert "run run-42" in text
-    assert "2025-11-27 14:30:05 UTC" in text
-
-
-def test_pdf_metadata_names_the_property_and_the_generation_time(
-    renderer: PacketRenderer,
-) -> None:
-    metadata = PdfReader(io.BytesIO(renderer.pdf(packet_of()).data)).metadata
-
-    assert metadata is not None
-    assert metadata.title == "Property packet: 1234 Lakeview Dr"
-    assert metadata.creation_date == GENERATED_AT
-
-
-def test_markup_in_data_is_escaped_in_html_and_printed_literally(
-    renderer: PacketRenderer,
-) -> None:
-    packet = packet_of(
-        property_row(
-            address=f"1 Main St {SCRIPT}",
-            city="<b>Bold</b>ville",
-            enrichment_data={"<i>county</i>": '<img src=x onerror="alert(1)">'},
-            enrichment_sources=[{"name": "</li><li>forged", "note": "&amp;"}],
-        ),
-        score_row(score_components={"<u>x</u>": "<style>body{display:none}</style>"}),
+    packet = build_packet(
+        samples.snapshot(listing=listing, address="9 Elm St <img src=x onerror=alert(1)>"),
+        samples.score(),
+        generated_at=samples.GENERATED_AT,
+        run_id="r",
     )
 
     html = renderer.html(packet)
-    assert "<script>" not in html
-    assert "<img" not in html
-    assert "<style>body" not in html
-    assert "</li><li>forged" not in html
-    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
-    assert "&amp;amp;" in html
-    text = squashed(pdf_text(renderer.pdf(packet)))
-    assert squashed(f"1 Main St {SCRIPT}") in text
-    assert squashed("<b>Bold</b>ville") in text
-    assert squashed('<img src=x onerror="alert(1)">') in text
+    text = flat("\n".join(pages_text(renderer.pdf(packet))))
+
+    assert SCRIPT not in html and "<b>Great" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html
+    assert "<b>Great</b> deal" in text
+    assert "<img src=x onerror=alert(1)>" in text
 
 
-def test_oversized_data_still_fits_one_page(renderer: PacketRenderer) -> None:
-    packet = packet_of(
-        property_row(
-            address="9999 " + "Extraordinarily Long Boulevard Name " * 12,
-            enrichment_data={f"figure_{i}": "x" * 150 for i in range(80)},
-            enrichment_sources=[{"name": f"source_{i}", "detail": "y" * 150} for i in range(30)],
-        ),
-        score_row(score_components={f"component_{i}": {"value": i * 1.5} for i in range(200)}),
-    )
+def test_fonts_are_embedded(known: RenderedPdf) -> None:
+    reader = PdfReader(io.BytesIO(known.data))
+    fonts = [
+        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    ]
 
-    pdf = renderer.pdf(packet)
-
-    assert pdf.pages == 1
-    assert "more components in the score record" in pdf_text(pdf)
-
-
-def test_property_without_enrichment_or_components_says_so(renderer: PacketRenderer) -> None:
-    packet = packet_of(
-        property_row(
-            enrichment_data={},
-            enrichment_sources=[],
-            listing_source=None,
-            latitude=None,
-            longitude=None,
-        ),
-        score_row(score_components={}),
-    )
-
-    text = pdf_text(renderer.pdf(packet))
-
-    assert "No location data has been gathered for this property." in text
-    assert "The score records no components." in text
-    assert "No sources are recorded for this property." in text
+    assert fonts
+    for font in fonts:
+        descendant = (
+            font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        )
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
 
 
-def test_rendered_pdf_checksum_is_sha256_of_its_bytes(renderer: PacketRenderer) -> None:
-    pdf = renderer.pdf(packet_of())
+def test_paper_is_letter_by_default_and_a4_by_setting(known: RenderedPdf) -> None:
+    a4 = PacketRenderer("A4").pdf(packet_of())
 
-    assert pdf.sha256 == hashlib.sha256(pdf.data).hexdigest()
-    assert pdf.size == len(pdf.data)
+    letter_box = PdfReader(io.BytesIO(known.data)).pages[0].mediabox
+    a4_box = PdfReader(io.BytesIO(a4.data)).pages[0].mediabox
+    assert (round(letter_box.width), round(letter_box.height)) == (612, 792)
+    assert (round(a4_box.width), round(a4_box.height)) == (595, 842)
+
+
+def test_pdf_metadata_names_the_property_and_the_generation_time(known: RenderedPdf) -> None:
+    metadata = PdfReader(io.BytesIO(known.data)).metadata
+
+    assert metadata is not None
+    assert metadata.title == "Property packet: 1234 Lakeview Dr"
+    assert metadata.author == "Real Estate OS"
