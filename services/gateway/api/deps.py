@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, HTTPException, Query, Request, Security
+from fastapi import Depends, HTTPException, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -145,9 +145,16 @@ class Page:
     offset: int
 
 
+MAX_BIGINT = 2**63 - 1
+"""The largest id and offset PostgreSQL can take; a larger one is refused as bad input."""
+
+RowId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="the row's id")]
+Offset = Annotated[int, Query(ge=0, le=MAX_BIGINT, description="rows to skip")]
+
+
 def get_page(
     limit: Annotated[int, Query(ge=1, le=100, description="rows per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    offset: Offset = 0,
 ) -> Page:
     return Page(limit, offset)
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -78,6 +78,13 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _invalid_value(request: Request, error: Exception) -> JSONResponse:
+    """A value the database refused as data (out of range, a NUL character in a text):
+    bad input that got past validation, not a fault of the server."""
+    log.info("value refused by the database", extra={"path": request.url.path})
+    return problem(422, "Invalid request: a value is outside what the database can store.")
+
+
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, DBAPIError) and not is_transient(error):
         return await _unexpected(request, error)
@@ -97,6 +104,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(DataError, _invalid_value)
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, require_scope
+from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, RowId, require_scope
 from services.gateway.queries import enrichment as queries
 from services.gateway.shapes import enrichment as shapes
 from services.gateway.shapes.common import page
@@ -30,7 +30,7 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}", summary="One enrichment job with its errors")
-async def get_job(job_id: int, connection: ConnectionDep) -> dict[str, Any]:
+async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_job(connection, job_id)
     if row is None:
         raise HTTPException(404, detail=f"Enrichment job {job_id} not found")
@@ -51,7 +51,7 @@ async def list_properties(
 
 
 @router.get("/properties/{property_id}", summary="One property with all its enrichment data")
-async def get_property(property_id: int, connection: ConnectionDep) -> dict[str, Any]:
+async def get_property(property_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_property(connection, property_id)
     if row is None:
         raise HTTPException(404, detail=f"Property {property_id} not found")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from services.gateway.api.deps import GatewayDep, SettledConnectionDep, require_scope
+from services.gateway.api.deps import GatewayDep, Offset, SettledConnectionDep, require_scope
 from services.gateway.pipelines import PIPELINES, Conf, Pipeline, new_dag_run_id
 from services.gateway.queries import pipelines as queries
 from services.gateway.shapes import pipelines as shapes
@@ -66,7 +66,7 @@ async def overview(connection: SettledConnectionDep) -> dict[str, Any]:
 async def list_dags(
     connection: SettledConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
     chosen = list(PIPELINES.values())[offset : offset + limit]
@@ -88,7 +88,7 @@ async def list_dag_runs(
     dag_id: str,
     connection: SettledConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     state: RunStateFilter | None = None,
 ) -> dict[str, Any]:
     _pipeline(dag_id)

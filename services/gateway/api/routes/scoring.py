@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from services.gateway.api.deps import ConnectionDep, PageDep, require_scope
+from services.gateway.api.deps import ConnectionDep, PageDep, RowId, require_scope
 from services.gateway.queries import scoring as queries
 from services.gateway.shapes import scoring as shapes
 from services.gateway.shapes.common import daily_series, index_by, last_days, page
@@ -35,7 +35,7 @@ async def list_scores(
 
 
 @router.get("/scores/{score_id}", summary="One score with all its components")
-async def get_score(score_id: int, connection: ConnectionDep) -> dict[str, Any]:
+async def get_score(score_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_score(connection, score_id)
     if row is None:
         raise HTTPException(404, detail=f"Score {score_id} not found")
@@ -43,7 +43,7 @@ async def get_score(score_id: int, connection: ConnectionDep) -> dict[str, Any]:
 
 
 @router.get("/properties/{property_id}/scores", summary="Every score of a property, newest first")
-async def property_scores(property_id: int, connection: ConnectionDep) -> dict[str, Any]:
+async def property_scores(property_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     rows = await queries.property_scores_of(connection, property_id)
     if not rows:
         raise HTTPException(404, detail=f"No scores found for property {property_id}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
-from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, require_scope
+from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, RowId, require_scope
 from services.gateway.queries import scraping as queries
 from services.gateway.shapes import scraping as shapes
 from services.gateway.shapes.common import daily_series, last_days, page
@@ -29,7 +29,7 @@ async def list_jobs(
 
 
 @router.get("/jobs/{job_id}", summary="One scraping job with its configuration and errors")
-async def get_job(job_id: int, connection: ConnectionDep) -> dict[str, Any]:
+async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_job(connection, job_id)
     if row is None:
         raise HTTPException(404, detail=f"Scraping job {job_id} not found")

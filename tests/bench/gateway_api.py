@@ -1,0 +1,204 @@
+"""Benchmark: the gateway's read API under load on 100,000 properties and scores.
+
+    python -m tests.bench.gateway_api [--properties 100000] [--jobs 1000000]
+        [--connections 20] [--seconds 10] [--only PATH_PREFIX]
+
+Fills a database of its own (`<database>_bench` on the stack's PostgreSQL server, made
+from the shared metadata, filled once and reused), starts the gateway as a process on
+it, and drives every list, search and statistics endpoint with `wrk` (Debian package
+`wrk`) on loopback with an API key: requests per second and latency p50/p99 per
+endpoint. Prints a table and writes bench-results/gateway_api.json. Targets: list and
+search endpoints >= 800 req/s with p99 < 50 ms; statistics endpoints p99 < 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from services.gateway.cli import create_key
+from shared.db.tables import metadata
+from shared.settings import REPO_ROOT, Settings
+from tests.services import free_port, running_services
+
+LIST_PATHS = (
+    "/api/enrichment/properties",
+    "/api/enrichment/properties?city=Seattle",
+    "/api/scoring/scores",
+    "/api/scoring/scores?min_score=60&max_score=90",
+    "/api/scoring/top-properties",
+    "/api/scraping/jobs",
+    "/api/scraping/jobs?source=zillow&status=success",
+    "/api/enrichment/jobs",
+    "/api/pipelines/runs/recent",
+    "/api/pipelines/dags/scrape_listings/runs",
+    "/api/metrics/quality",
+)
+STATS_PATHS = (
+    "/api/pipelines/overview",
+    "/api/scraping/stats/overview",
+    "/api/enrichment/stats/overview",
+    "/api/enrichment/stats/data-quality",
+    "/api/scoring/stats/overview",
+    "/api/metrics/overview",
+    "/api/metrics/funnel",
+    "/api/metrics/performance",
+)
+CITIES = ("Seattle", "Bellevue", "Redmond", "Kent", "Renton", "Kirkland", "Auburn", "Federal Way")
+
+# Rows made server-side with generate_series: fixed statements with bound sizes only.
+FILL_STATEMENTS = (
+    """
+    INSERT INTO properties (property_key, address, city, state, zip_code, property_type,
+        listing_type, bedrooms, bathrooms, sqft, lot_size, year_built, price, latitude,
+        longitude, enrichment_sources, created_at, updated_at)
+    SELECT 'bench:' || n, n || ' Bench St', (CAST(:cities AS text[]))[1 + n % 8], 'WA',
+        (98001 + n % 199)::text, (ARRAY['single_family','condo','townhouse'])[1 + n % 3],
+        'for_sale', 1 + n % 6, 1 + (n % 4) * 0.5, 600 + n % 4000, 2000 + n % 9000,
+        1900 + n % 124, 150000 + (n * 7919) % 2000000, 47.3 + (n % 1000) / 2000.0,
+        -122.4 + (n % 1000) / 2000.0, '["bench"]'::jsonb,
+        now() - make_interval(secs => n), now() - make_interval(secs => n)
+    FROM generate_series(1, :count) AS n
+    """,
+    """
+    INSERT INTO property_scores (property_id, dag_run_id, overall_score, investment_score,
+        risk_score, roi_estimate, model_version, input_hash, estimated_value, cap_rate,
+        created_at, updated_at)
+    SELECT p.id, 'bench', (p.id * 37) % 1001 / 10.0, (p.id * 53) % 1001 / 10.0,
+        (p.id * 71) % 1001 / 10.0, (p.id % 300) / 10.0, 'bench-1', md5(p.id::text),
+        p.price * 1.05, (p.id % 90) / 10.0, p.created_at, p.created_at
+    FROM properties p
+    """,
+    """
+    INSERT INTO scraping_jobs (dag_id, dag_run_id, source, status, items_scraped,
+        items_failed, request_event_id, started_at, completed_at, created_at, updated_at)
+    SELECT 'scrape_listings', 'bench__' || (n / 50),
+        (ARRAY['zillow','redfin','realtor'])[1 + n % 3],
+        (ARRAY['success','success','success','failed','running'])[1 + n % 5], n % 40, n % 3,
+        md5('bench' || n)::uuid, now() - make_interval(secs => n * 2),
+        now() - make_interval(secs => n * 2 - 30), now() - make_interval(secs => n * 2),
+        now() - make_interval(secs => n * 2)
+    FROM generate_series(1, :count) AS n
+    """,
+    """
+    INSERT INTO pipeline_runs (dag_id, dag_run_id, execution_date, status, tasks_total,
+        tasks_success, tasks_failed, duration_seconds, started_at, completed_at)
+    SELECT 'scrape_listings', 'bench__' || n, now() - make_interval(secs => n * 100),
+        'success', 4, 4, 0, 30.0, now() - make_interval(secs => n * 100),
+        now() - make_interval(secs => n * 100 - 30)
+    FROM generate_series(1, CAST(:count AS int) / 50) AS n
+    """,
+)
+
+
+def bench_settings(settings: Settings) -> Settings:
+    url = make_url(settings.database_url)
+    bench_url = url.set(database=f"{url.database}_bench")
+    return settings.model_copy(
+        update={"database_url": bench_url.render_as_string(hide_password=False)}
+    )
+
+
+def prepare_database(settings: Settings, bench: Settings, properties: int, jobs: int) -> None:
+    """The bench database with its schema and rows, made once."""
+    admin = sa.create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+    name = make_url(bench.database_url).database
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            sa.select(sa.literal(1))
+            .where(sa.text("datname = :name"))
+            .select_from(sa.table("pg_database", sa.column("datname"))),
+            {"name": name},
+        )
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = sa.create_engine(bench.database_url)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        filled = connection.scalar(sa.text("SELECT count(*) FROM properties"))
+        if not filled:
+            sizes = (properties, None, jobs, jobs)
+            for statement, count in zip(FILL_STATEMENTS, sizes, strict=True):
+                parameters: dict[str, Any] = {"cities": list(CITIES)}
+                if count is not None:
+                    parameters["count"] = count
+                connection.execute(sa.text(statement), parameters)
+        connection.execute(sa.text("ANALYZE"))
+    engine.dispose()
+
+
+def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, float]:
+    """Requests/s and latency percentiles (ms) of `wrk` on one URL."""
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"X-API-Key: {key}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}  # type: ignore[union-attr]
+    for percent in ("50", "99"):
+        value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+        figures[f"p{percent}_ms"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    figures["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--properties", type=int, default=100_000)
+    parser.add_argument("--jobs", type=int, default=1_000_000)
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--only", default="", help="bench only paths starting with this")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("gateway bench: needs wrk (apt-get install wrk)")
+    settings = Settings()
+    bench = bench_settings(settings)
+    prepare_database(settings, bench, args.properties, args.jobs)
+    key = asyncio.run(create_key(bench, "bench", frozenset({"read"})))
+    port = free_port()
+    results: dict[str, dict[str, float]] = {}
+    with running_services(
+        ["services.gateway"],
+        REPO_ROOT / "bench-results",
+        extra_env={"DATABASE_URL": bench.database_url, "REOS_DB_POOL_SIZE": "10"},
+        ports={"services.gateway": port},
+    ):
+        for path in (*LIST_PATHS, *STATS_PATHS):
+            if path.startswith(args.only):
+                url = f"http://127.0.0.1:{port}{path}"
+                results[path] = wrk(url, key, args.connections, args.seconds)
+                figures = results[path]
+                print(
+                    f"{path:<52} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms"
+                    f"  p99 {figures['p99_ms']:7.2f} ms  non-2xx {figures['non_2xx']:.0f}",
+                    flush=True,
+                )
+    out = Path(REPO_ROOT / "bench-results" / "gateway_api.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
