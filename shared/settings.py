@@ -44,6 +44,27 @@ class Settings(BaseSettings):
     startup_wait_seconds: float = Field(0.0, ge=0, alias="REOS_STARTUP_WAIT_SECONDS")
     cors_origins: list[str] = Field(default_factory=list, alias="REOS_CORS_ORIGINS")
     db_pool_size: int = Field(5, ge=1, alias="REOS_DB_POOL_SIZE")
+
+    # The enricher's Census clients: off unless enabled; the base URLs are the real APIs'.
+    census_geocoder_enabled: bool = Field(False, alias="REOS_CENSUS_GEOCODER_ENABLED")
+    census_geocoder_url: str = Field(
+        "https://geocoding.geo.census.gov/geocoder", alias="REOS_CENSUS_GEOCODER_URL"
+    )
+    census_geocoder_benchmark: str = Field("Public_AR_Current", alias="REOS_CENSUS_BENCHMARK")
+    census_geocoder_vintage: str = Field("Current_Current", alias="REOS_CENSUS_VINTAGE")
+    census_acs_enabled: bool = Field(False, alias="REOS_CENSUS_ACS_ENABLED")
+    census_acs_url: str = Field("https://api.census.gov/data", alias="REOS_CENSUS_ACS_URL")
+    census_acs_year: int = Field(2022, ge=2009, alias="REOS_CENSUS_ACS_YEAR")
+    census_api_key: str | None = Field(None, alias="REOS_CENSUS_API_KEY")
+    census_timeout_seconds: float = Field(5.0, gt=0, alias="REOS_CENSUS_TIMEOUT_SECONDS")
+    census_batch_timeout_seconds: float = Field(
+        60.0, gt=0, alias="REOS_CENSUS_BATCH_TIMEOUT_SECONDS"
+    )
+    census_retries: int = Field(2, ge=0, alias="REOS_CENSUS_RETRIES")
+    census_breaker_failures: int = Field(5, ge=1, alias="REOS_CENSUS_BREAKER_FAILURES")
+    census_breaker_reset_seconds: float = Field(
+        30.0, ge=0, alias="REOS_CENSUS_BREAKER_RESET_SECONDS"
+    )
     api_key_secret: SecretStr = Field(
         SecretStr("reos-development-api-key-secret"),
         alias="REOS_API_KEY_SECRET",

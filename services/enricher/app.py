@@ -1,10 +1,12 @@
 """The enricher's composition root: `prospect.new` and `enrichment.requested` in,
-`property.enriched` out."""
+`property.enriched` out; the Census clients when the settings enable them."""
 
 from __future__ import annotations
 
+import httpx
 from faststream.asgi import AsgiFastStream
 
+from services.enricher.census import CensusAcs, CensusGeocoder, CensusHttp, CircuitBreaker
 from services.enricher.handlers import Enricher
 from services.enricher.reference import ReferenceData
 from shared import topics
@@ -17,15 +19,54 @@ SERVICE = "enricher"
 HTTP_PORT = 9102
 
 
+def census_http(settings: Settings, client: httpx.AsyncClient) -> CensusHttp:
+    """One HTTP policy per Census API: each has its own circuit breaker."""
+    breaker = CircuitBreaker(
+        settings.census_breaker_failures, settings.census_breaker_reset_seconds
+    )
+    return CensusHttp(client, breaker, settings.census_retries)
+
+
+def census_clients(settings: Settings) -> tuple[CensusGeocoder | None, CensusAcs | None]:
+    client = httpx.AsyncClient(headers={"User-Agent": "real-estate-os enricher"})
+    geocoder = (
+        CensusGeocoder(
+            census_http(settings, client),
+            settings.census_geocoder_url,
+            settings.census_geocoder_benchmark,
+            settings.census_geocoder_vintage,
+            settings.census_timeout_seconds,
+            settings.census_batch_timeout_seconds,
+        )
+        if settings.census_geocoder_enabled
+        else None
+    )
+    acs = (
+        CensusAcs(
+            census_http(settings, client),
+            settings.census_acs_url,
+            settings.census_acs_year,
+            settings.census_api_key,
+            settings.census_timeout_seconds,
+        )
+        if settings.census_acs_enabled
+        else None
+    )
+    return geocoder, acs
+
+
 def build(settings: Settings) -> AsgiFastStream:
     runtime = ServiceRuntime.create(SERVICE, settings)
     archive = ObjectStore(settings)
     runtime.health.checks["storage"] = archive.acheck
+    geocoder, acs = census_clients(settings)
     enricher = Enricher(
         reference=ReferenceData.load(settings.data_dir),
         archive=archive,
         metrics=runtime.metrics,
         sessions=runtime.sessions,
+        geocoder=geocoder,
+        acs=acs,
     )
 
     runtime.batch_subscriber(
@@ -38,6 +79,8 @@ def build(settings: Settings) -> AsgiFastStream:
 
     runtime.messaging.declares(PropertyEnriched)
     return runtime.asgi_app(
-        description="Normalises scraped listings into properties and adds ZIP-level "
-        "location and Census data; archives every raw prospect to object storage."
+        description="Parses and keys addresses, merges the listings of one home from every "
+        "source into one property with per-field provenance, locates it (Census Geocoder, "
+        "the listing, the ZIP centroid), adds ACS demographics and ZIP market context, and "
+        "archives every raw prospect to object storage."
     )

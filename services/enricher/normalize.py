@@ -1,130 +1,96 @@
-"""USPS-style address normalisation and the stable property key.
+"""US address parsing, USPS-style normalisation and the stable property key. Pure: no I/O.
 
-Abbreviations follow USPS Publication 28 (Postal Addressing Standards): street suffixes
-(Appendix C1), directionals and secondary unit designators (Appendix C2). The property
-key identifies one home whatever the source wrote: `"<street line>|<unit>|<zip5>"`.
+Parsing is `usaddress`'s (a conditional-random-field tagger trained on US addresses): it
+tells the house number from the street name, a unit from a street suffix, a PO box or a
+rural route from a street address, whatever the source wrote. This module writes the
+tagged parts the USPS Publication 28 way: street suffixes abbreviated (Appendix C1),
+directionals abbreviated (C2), secondary unit designators abbreviated (C2), upper case,
+no punctuation but the `/` of a fractional number and the `-` of a hyphenated one.
+
+The property key identifies one home whatever the source wrote:
+`"<street line>|<unit identifier>|<ZIP5, or city,state>"`, the unit without its designator
+(`Apt 4`, `Unit 4` and `#4` are one home). An address the tagger cannot read as a street
+address, PO box or rural route is kept as its cleaned text, flagged `unparsed`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
+
+import usaddress
+
+from shared.listing import STATE_CODE_SET, STATE_CODES
 
 STREET_SUFFIXES = {
-    "ALLEY": "ALY",
-    "AVENUE": "AVE",
-    "AV": "AVE",
-    "BOULEVARD": "BLVD",
-    "CIRCLE": "CIR",
-    "COURT": "CT",
-    "COVE": "CV",
-    "CRESCENT": "CRES",
-    "DRIVE": "DR",
-    "EXPRESSWAY": "EXPY",
-    "FREEWAY": "FWY",
-    "HIGHWAY": "HWY",
-    "LANE": "LN",
-    "LOOP": "LOOP",
-    "PARKWAY": "PKWY",
-    "PLACE": "PL",
-    "PLAZA": "PLZ",
-    "POINT": "PT",
-    "ROAD": "RD",
-    "SQUARE": "SQ",
-    "STREET": "ST",
-    "STR": "ST",
-    "TERRACE": "TER",
-    "TRAIL": "TRL",
-    "WAY": "WAY",
-}
+    "ALLEY": "ALY", "ALLY": "ALY", "ANNEX": "ANX", "ARCADE": "ARC", "AVENUE": "AVE",
+    "AV": "AVE", "AVEN": "AVE", "AVENU": "AVE", "AVN": "AVE", "AVNUE": "AVE", "BAYOU": "BYU",
+    "BEACH": "BCH", "BEND": "BND", "BLUFF": "BLF", "BOTTOM": "BTM", "BOULEVARD": "BLVD",
+    "BOUL": "BLVD", "BOULV": "BLVD", "BRANCH": "BR", "BRIDGE": "BRG", "BROOK": "BRK",
+    "BYPASS": "BYP", "CAMP": "CP", "CANYON": "CYN", "CAPE": "CPE", "CAUSEWAY": "CSWY",
+    "CENTER": "CTR", "CENTRE": "CTR", "CIRCLE": "CIR", "CIRC": "CIR", "CIRCL": "CIR",
+    "CRCL": "CIR", "CLIFF": "CLF", "CLUB": "CLB", "COMMON": "CMN", "CORNER": "COR",
+    "COURSE": "CRSE", "COURT": "CT", "CRT": "CT", "COVE": "CV", "CREEK": "CRK",
+    "CRESCENT": "CRES", "CREST": "CRST", "CROSSING": "XING", "CURVE": "CURV", "DALE": "DL",
+    "DRIVE": "DR", "DRIV": "DR", "DRV": "DR", "ESTATE": "EST", "ESTATES": "ESTS",
+    "EXPRESSWAY": "EXPY", "EXTENSION": "EXT", "FALLS": "FLS", "FERRY": "FRY", "FIELD": "FLD",
+    "FIELDS": "FLDS", "FLAT": "FLT", "FORD": "FRD", "FOREST": "FRST", "FORGE": "FRG",
+    "FORK": "FRK", "FORT": "FT", "FREEWAY": "FWY", "GARDEN": "GDN", "GARDENS": "GDNS",
+    "GATEWAY": "GTWY", "GLEN": "GLN", "GREEN": "GRN", "GROVE": "GRV", "HARBOR": "HBR",
+    "HAVEN": "HVN", "HEIGHTS": "HTS", "HIGHWAY": "HWY", "HIWAY": "HWY", "HWAY": "HWY",
+    "HILL": "HL", "HILLS": "HLS", "HOLLOW": "HOLW", "INLET": "INLT", "ISLAND": "IS",
+    "JUNCTION": "JCT", "KNOLL": "KNL", "LAKE": "LK", "LAKES": "LKS", "LANDING": "LNDG",
+    "LANE": "LN", "LIGHT": "LGT", "MANOR": "MNR", "MEADOW": "MDW", "MEADOWS": "MDWS",
+    "MILL": "ML", "MISSION": "MSN", "MOUNT": "MT", "MOUNTAIN": "MTN", "ORCHARD": "ORCH",
+    "PARKWAY": "PKWY", "PARKWY": "PKWY", "PKWAY": "PKWY", "PKY": "PKWY", "PINES": "PNES",
+    "PLACE": "PL", "PLAIN": "PLN", "PLAINS": "PLNS", "PLAZA": "PLZ", "POINT": "PT",
+    "PORT": "PRT", "PRAIRIE": "PR", "RANCH": "RNCH", "RIDGE": "RDG", "RIVER": "RIV",
+    "ROAD": "RD", "SHORE": "SHR", "SHORES": "SHRS", "SPRING": "SPG", "SPRINGS": "SPGS",
+    "SQUARE": "SQ", "STATION": "STA", "STREET": "ST", "STR": "ST", "STRT": "ST",
+    "SUMMIT": "SMT", "TERRACE": "TER", "TERR": "TER", "TRACE": "TRCE", "TRAIL": "TRL",
+    "TRAILS": "TRL", "TUNNEL": "TUNL", "TURNPIKE": "TPKE", "VALLEY": "VLY", "VIEW": "VW",
+    "VILLAGE": "VLG", "VISTA": "VIS", "WELLS": "WLS",
+}  # fmt: skip
 DIRECTIONALS = {
-    "NORTH": "N",
-    "SOUTH": "S",
-    "EAST": "E",
-    "WEST": "W",
-    "NORTHEAST": "NE",
-    "NORTHWEST": "NW",
-    "SOUTHEAST": "SE",
-    "SOUTHWEST": "SW",
-}
+    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE",
+    "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW", "NORTH EAST": "NE",
+    "NORTH WEST": "NW", "SOUTH EAST": "SE", "SOUTH WEST": "SW",
+}  # fmt: skip
 UNIT_DESIGNATORS = {
-    "APARTMENT": "APT",
-    "APT": "APT",
-    "UNIT": "UNIT",
-    "SUITE": "STE",
-    "STE": "STE",
-    "BUILDING": "BLDG",
-    "BLDG": "BLDG",
-    "FLOOR": "FL",
-    "FL": "FL",
-    "ROOM": "RM",
-    "RM": "RM",
+    "APARTMENT": "APT", "APT": "APT", "BASEMENT": "BSMT", "BUILDING": "BLDG", "BLDG": "BLDG",
+    "DEPARTMENT": "DEPT", "FLOOR": "FL", "FL": "FL", "FRONT": "FRNT", "HANGAR": "HNGR",
+    "LOBBY": "LBBY", "LOT": "LOT", "LOWER": "LOWR", "OFFICE": "OFC", "PENTHOUSE": "PH",
+    "PH": "PH", "REAR": "REAR", "ROOM": "RM", "RM": "RM", "SPACE": "SPC", "SPC": "SPC",
+    "SUITE": "STE", "STE": "STE", "TRAILER": "TRLR", "UNIT": "UNIT", "UPPER": "UPPR",
     "#": "#",
-}
-STATES = {
-    "ALABAMA": "AL",
-    "ALASKA": "AK",
-    "ARIZONA": "AZ",
-    "ARKANSAS": "AR",
-    "CALIFORNIA": "CA",
-    "COLORADO": "CO",
-    "CONNECTICUT": "CT",
-    "DELAWARE": "DE",
-    "DISTRICT OF COLUMBIA": "DC",
-    "FLORIDA": "FL",
-    "GEORGIA": "GA",
-    "HAWAII": "HI",
-    "IDAHO": "ID",
-    "ILLINOIS": "IL",
-    "INDIANA": "IN",
-    "IOWA": "IA",
-    "KANSAS": "KS",
-    "KENTUCKY": "KY",
-    "LOUISIANA": "LA",
-    "MAINE": "ME",
-    "MARYLAND": "MD",
-    "MASSACHUSETTS": "MA",
-    "MICHIGAN": "MI",
-    "MINNESOTA": "MN",
-    "MISSISSIPPI": "MS",
-    "MISSOURI": "MO",
-    "MONTANA": "MT",
-    "NEBRASKA": "NE",
-    "NEVADA": "NV",
-    "NEW HAMPSHIRE": "NH",
-    "NEW JERSEY": "NJ",
-    "NEW MEXICO": "NM",
-    "NEW YORK": "NY",
-    "NORTH CAROLINA": "NC",
-    "NORTH DAKOTA": "ND",
-    "OHIO": "OH",
-    "OKLAHOMA": "OK",
-    "OREGON": "OR",
-    "PENNSYLVANIA": "PA",
-    "PUERTO RICO": "PR",
-    "RHODE ISLAND": "RI",
-    "SOUTH CAROLINA": "SC",
-    "SOUTH DAKOTA": "SD",
-    "TENNESSEE": "TN",
-    "TEXAS": "TX",
-    "UTAH": "UT",
-    "VERMONT": "VT",
-    "VIRGINIA": "VA",
-    "WASHINGTON": "WA",
-    "WEST VIRGINIA": "WV",
-    "WISCONSIN": "WI",
-    "WYOMING": "WY",
-}
-STATE_CODES = frozenset(STATES.values())
+}  # fmt: skip
+BOX_TYPES = {"PO BOX": "PO BOX", "P O BOX": "PO BOX", "POST OFFICE BOX": "PO BOX", "BOX": "BOX"}
+ROUTE_TYPES = {
+    "RR": "RR", "RURAL ROUTE": "RR", "RURAL RTE": "RR", "RTE": "RR", "ROUTE": "RR",
+    "HC": "HC", "HCR": "HC", "HIGHWAY CONTRACT": "HC", "PSC": "PSC", "CMR": "CMR",
+}  # fmt: skip
 
-_PUNCTUATION = re.compile(r"[^\w#\s-]")
+AddressKind = Literal["street", "po_box", "rural_route", "unparsed"]
+
+_PUNCTUATION = re.compile(r"[^\w#/\s-]")
 _SPACES = re.compile(r"\s+")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
-_UNIT_GLUED = re.compile(r"#(\w)")
+_HASH_GLUED = re.compile(r"#\s*")
 
 
 class AddressError(ValueError):
     """The address cannot be normalised (no street line, or an unusable ZIP)."""
+
+
+@dataclass(frozen=True)
+class StreetLine:
+    """A street line as parsed: the USPS line without the unit, the unit, and what it is."""
+
+    street: str
+    unit_label: str | None
+    unit: str | None
+    kind: AddressKind
 
 
 @dataclass(frozen=True)
@@ -134,14 +100,16 @@ class NormalizedAddress:
     city: str | None
     state: str | None
     zip_code: str | None
+    kind: AddressKind = "street"
+    unit_label: str | None = None
+
+    @property
+    def parsed(self) -> bool:
+        return self.kind != "unparsed"
 
     @property
     def line(self) -> str:
-        return f"{self.street} {self.unit_label}".strip() if self.unit else self.street
-
-    @property
-    def unit_label(self) -> str:
-        return f"# {self.unit}" if self.unit else ""
+        return f"{self.street} {self.unit_label}" if self.unit_label else self.street
 
     @property
     def key(self) -> str:
@@ -149,43 +117,97 @@ class NormalizedAddress:
         return f"{self.street}|{self.unit or ''}|{place}"
 
 
-def _tokens(text: str) -> list[str]:
+def clean(text: str) -> str:
+    """Upper case, punctuation to spaces (keeping `#`, `/` and `-`), single spaces."""
     cleaned = _PUNCTUATION.sub(" ", text.upper())
-    cleaned = _UNIT_GLUED.sub(r"# \1", cleaned)
-    return _SPACES.sub(" ", cleaned).strip().split(" ") if cleaned.strip() else []
+    cleaned = _HASH_GLUED.sub("# ", cleaned).replace(" - ", " ")
+    return _SPACES.sub(" ", cleaned).strip(" -/")
+
+
+def _tag(text: str) -> dict[str, str] | None:
+    try:
+        tagged, _ = usaddress.tag(text)
+    except usaddress.RepeatedLabelError:
+        return None
+    return {label: _SPACES.sub(" ", value.strip(" ,")) for label, value in tagged.items()}
+
+
+def _unit(parts: dict[str, str]) -> tuple[str | None, str | None]:
+    """The unit as written the USPS way (`BLDG A APT 3`, `# 4`) and its identifier for the
+    key (`A-3`, `4`): the designator says nothing about which home it is."""
+    labels, idents = [], []
+    for kind_label, ident_label in (
+        ("SubaddressType", "SubaddressIdentifier"),
+        ("OccupancyType", "OccupancyIdentifier"),
+    ):
+        ident = parts.get(ident_label, "").replace("#", " ").replace(" ", "")
+        if not ident:
+            continue
+        kind = parts.get(kind_label, "").replace("#", "").strip()
+        labels.append(f"{UNIT_DESIGNATORS.get(kind, kind) or '#'} {ident}")
+        idents.append(ident)
+    if not idents:
+        return None, None
+    return " ".join(labels), "-".join(idents)
+
+
+def _street_line(parts: dict[str, str]) -> StreetLine | None:
+    if "USPSBoxGroupType" in parts and "USPSBoxGroupID" in parts:
+        route = ROUTE_TYPES.get(parts["USPSBoxGroupType"], parts["USPSBoxGroupType"])
+        line = f"{route} {parts['USPSBoxGroupID']}"
+        if "USPSBoxID" in parts:
+            line += f" BOX {parts['USPSBoxID']}"
+        return StreetLine(line, None, None, "rural_route")
+    if "USPSBoxID" in parts and "StreetName" not in parts:
+        box = BOX_TYPES.get(parts.get("USPSBoxType", "PO BOX"), "PO BOX")
+        return StreetLine(f"{box} {parts['USPSBoxID']}", None, None, "po_box")
+    if "AddressNumber" not in parts or "StreetName" not in parts:
+        return None
+    words = [
+        parts.get("AddressNumberPrefix"),
+        parts["AddressNumber"],
+        parts.get("AddressNumberSuffix"),
+        parts.get("StreetNamePreModifier"),
+        _abbreviated(parts.get("StreetNamePreDirectional"), DIRECTIONALS),
+        _abbreviated(parts.get("StreetNamePreType"), STREET_SUFFIXES),
+        parts["StreetName"],
+        _abbreviated(parts.get("StreetNamePostType"), STREET_SUFFIXES),
+        _abbreviated(parts.get("StreetNamePostDirectional"), DIRECTIONALS),
+    ]
+    label, unit = _unit(parts)
+    return StreetLine(" ".join(word for word in words if word), label, unit, "street")
+
+
+def _abbreviated(word: str | None, table: dict[str, str]) -> str | None:
+    return table.get(word, word) if word else None
+
+
+def parse_street(text: str) -> StreetLine:
+    """`"123 1/2 north Main Street, Apt. 4"` → `123 1/2 N MAIN ST`, `APT`, `4`; an address
+    the tagger cannot read comes back whole, cleaned, as kind `unparsed`."""
+    cleaned = clean(text)
+    if not cleaned:
+        raise AddressError("street address is empty")
+    parts = _tag(cleaned)
+    line = _street_line(parts) if parts else None
+    if line is None:
+        return StreetLine(cleaned, None, None, "unparsed")
+    return line
 
 
 def normalize_street(text: str) -> tuple[str, str | None]:
-    """`"123 north Main Street, Apt. 4"` → `("123 N MAIN ST", "4")`."""
-    tokens = _tokens(text)
-    if not tokens:
-        raise AddressError("street address is empty")
-    unit: str | None = None
-    for index, token in enumerate(tokens):
-        if token in UNIT_DESIGNATORS and index > 0 and index + 1 < len(tokens):
-            unit = " ".join(tokens[index + 1 :])
-            tokens = tokens[:index]
-            break
-    last = len(tokens) - 1
-    suffix_at = last - 1 if last >= 2 and tokens[last] in DIRECTIONALS else last
-    street = []
-    for index, token in enumerate(tokens):
-        if index == suffix_at and index > 0 and token in STREET_SUFFIXES:
-            street.append(STREET_SUFFIXES[token])
-        elif index in (1, last) and token in DIRECTIONALS:
-            street.append(DIRECTIONALS[token])
-        else:
-            street.append(token)
-    return " ".join(street), unit
+    """The USPS street line and the unit identifier of a one-line street address."""
+    line = parse_street(text)
+    return line.street, line.unit
 
 
 def normalize_state(text: str | None) -> str | None:
     if not text:
         return None
     value = _SPACES.sub(" ", text.strip().upper().replace(".", ""))
-    if value in STATE_CODES:
+    if value in STATE_CODE_SET:
         return value
-    return STATES.get(value)
+    return STATE_CODES.get(value.casefold())
 
 
 def normalize_zip(text: str | int | None) -> str | None:
@@ -203,17 +225,19 @@ def normalize_zip(text: str | int | None) -> str | None:
 def normalize_city(text: str | None) -> str | None:
     if not text or not text.strip():
         return None
-    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip().title()
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip().title() or None
 
 
 def normalize_address(
     street: str, city: str | None, state: str | None, zip_code: str | int | None
 ) -> NormalizedAddress:
-    line, unit = normalize_street(street)
+    line = parse_street(street)
     return NormalizedAddress(
-        street=line,
-        unit=unit,
+        street=line.street,
+        unit=line.unit,
         city=normalize_city(city),
         state=normalize_state(state),
         zip_code=normalize_zip(zip_code),
+        kind=line.kind,
+        unit_label=line.unit_label,
     )

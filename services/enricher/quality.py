@@ -1,4 +1,8 @@
-"""Validation rules and completeness of an enriched property. Pure: no I/O."""
+"""Validation rules and completeness of an enriched property. Pure: no I/O.
+
+Completeness is the platform's one definition (`shared.completeness`); the validation
+rules are the enricher's: a value outside its rule's range is reported, not changed.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-COMPLETENESS_FIELDS = (
-    "address",
-    "city",
-    "state",
-    "zip_code",
-    "property_type",
-    "bedrooms",
-    "bathrooms",
-    "sqft",
-    "lot_size",
-    "year_built",
-    "price",
-    "latitude",
-    "longitude",
-)
-COMPLETENESS_THRESHOLD = 80.0
+from shared.completeness import COMPLETENESS_THRESHOLD, completeness
+
 VALIDITY_THRESHOLD = 100.0
 
 
@@ -34,7 +24,12 @@ def _between(name: str, low: float, high: float) -> Callable[[dict[str, Any]], b
     return rule
 
 
+def _address_parsed(columns: dict[str, Any]) -> bool:
+    return columns.get("address_kind") != "unparsed"
+
+
 RULES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "address_parsed": _address_parsed,
     "price_in_range": _between("price", 1_000, 500_000_000),
     "sqft_in_range": _between("sqft", 100, 100_000),
     "bedrooms_in_range": _between("bedrooms", 0, 50),
@@ -59,15 +54,15 @@ class QualityMeasure:
 
 
 def measure(columns: dict[str, Any]) -> list[QualityMeasure]:
-    present = [name for name in COMPLETENESS_FIELDS if columns.get(name) is not None]
+    complete = completeness(columns)
     failed = sorted(name for name, rule in RULES.items() if not rule(columns))
     return [
         QualityMeasure(
             "completeness",
             "property_fields",
-            round(100.0 * len(present) / len(COMPLETENESS_FIELDS), 2),
+            complete.percent,
             COMPLETENESS_THRESHOLD,
-            {"missing": [name for name in COMPLETENESS_FIELDS if name not in present]},
+            {"missing": list(complete.missing)},
         ),
         QualityMeasure(
             "validation",
@@ -81,9 +76,9 @@ def measure(columns: dict[str, Any]) -> list[QualityMeasure]:
 
 def quality_summary(columns: dict[str, Any]) -> dict[str, Any]:
     """What the next stages read of a record's quality: its completeness and broken rules."""
-    completeness, validation = measure(columns)
+    completeness_measure, validation = measure(columns)
     return {
-        "completeness_percent": completeness.value,
-        "missing": completeness.details["missing"],
+        "completeness_percent": completeness_measure.value,
+        "missing": completeness_measure.details["missing"],
         "failed_rules": validation.details["failed_rules"],
     }

@@ -3,12 +3,14 @@
 - `uszips.csv`: ZIP centroid, city, state, county, population, density, time zone.
 - `ACS_16_5YR_B19013_with_ann.csv`: US Census ACS 2012-2016 5-year estimate of median
   household income by ZCTA (table B19013).
-- `acs2013_zcta_demographics.csv`: ACS 2013 ZCTA demographics (median rent, per-capita
-  income, median age, population).
+- `acs2013_zcta_demographics.csv`: ACS 2009-2013 ZCTA demographics (median *contract* rent,
+  per-capita income, median age, population).
 
-Where a file is absent the platform says so (`missing`) and enriches without it: it
-never invents values. A value the Census suppressed (`-`) is left out; a top-coded one
-(`250,000+`) is kept at its code with a flag.
+These are the enricher's offline source of demographics: the ACS API, when enabled and
+answering, gives fresher and fuller figures. Where a file is absent the platform says so
+(`missing`) and enriches without it: it never invents values. A value the Census
+suppressed (`-`, `NA`) is left out; a top-coded one (`250,000+`) is kept at its code with
+a flag.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ class ReferenceData:
                 "city": row["city"],
                 "state": row["state_id"],
                 "county": row["county_name"],
-                "county_fips": row["county_fips"],
+                "county_fips": row["county_fips"].zfill(5) if row["county_fips"] else None,
                 "population": _float(row["population"]),
                 "density_per_km2": _float(row["density"]),
                 "timezone": row["timezone"],
@@ -107,6 +109,21 @@ class ReferenceData:
                 "median_rent": _float(row["median_rent"]),
                 "median_age": _float(row["median_age"]),
             }
+
+    def offline_demographics(self, zcta: str) -> tuple[dict[str, Any], list[str]]:
+        """The offline files' figures for a ZCTA and the names of the files that had it."""
+        figures: dict[str, Any] = {}
+        found: list[str] = []
+        for table, source_file in (
+            (self.income, ACS_INCOME),
+            (self.demographics, ACS_DEMOGRAPHICS),
+        ):
+            if zcta in table:
+                figures.update(table[zcta])
+                found.append(SOURCE_NAMES[source_file])
+        if figures.get("total_population") is not None:
+            figures["population"] = figures["total_population"]
+        return figures, found
 
     def sources(self) -> list[str]:
         return [SOURCE_NAMES[name] for name in SOURCE_NAMES if name not in self.missing]

@@ -1,4 +1,5 @@
-"""The enricher's tables: properties, enrichment_jobs, data_quality_metrics.
+"""The enricher's tables: properties (with each source's listing and the per-field
+provenance), property_field_history, geocode_cache, enrichment_jobs, data_quality_metrics.
 
 Every write takes many rows at once, so a batch of events costs one statement per table.
 """
@@ -7,26 +8,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, case, cast, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db.tables import data_quality_metrics, enrichment_jobs, properties, prospect_queue
+from shared.db.tables import (
+    data_quality_metrics,
+    enrichment_jobs,
+    geocode_cache,
+    properties,
+    property_field_history,
+    prospect_queue,
+)
 
 PIPELINE_ID = "enrichment_property"
 QUALITY_UPDATES = ("value", "threshold", "is_passing", "details", "dag_run_id")
+PRICE_DROP_DAYS = 30
+
+
+async def lock_homes(session: AsyncSession, keys: list[str]) -> None:
+    """Hold each home's key for the transaction: listings of one home from two sources
+    arrive on different partitions, maybe on two replicas, and must merge one after the
+    other. Keys are locked in one order, so two batches never wait on each other in a ring."""
+    await session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(hashtextextended(key, 0))"
+            " FROM (SELECT unnest(CAST(:keys AS text[])) AS key ORDER BY 1) AS homes"
+        ),
+        {"keys": sorted(set(keys))},
+    )
+
+
+async def load_homes(session: AsyncSession, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The id and the source listings of each home already known, by property key."""
+    rows = await session.execute(
+        select(properties.c.property_key, properties.c.id, properties.c.source_listings).where(
+            properties.c.property_key.in_(keys)
+        )
+    )
+    return {
+        row.property_key: {"id": row.id, "source_listings": row.source_listings} for row in rows
+    }
 
 
 async def upsert_properties(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert or update properties by `property_key`; returns the id of each key.
-
-    When one batch holds the same home twice, the later row wins (PostgreSQL refuses to
-    update one row twice in a statement).
-    """
-    by_key = {row["property_key"]: row for row in rows}
-    statement = insert(properties).values(list(by_key.values()))
-    columns = next(iter(by_key.values())).keys()
-    update = {name: statement.excluded[name] for name in columns if name != "property_key"}
+    """Insert or update properties by `property_key` (one row per key: the caller merged
+    the batch); returns the id of each key."""
+    statement = insert(properties).values(rows)
+    update = {name: statement.excluded[name] for name in rows[0] if name != "property_key"}
     update["updated_at"] = func.now()
     result = await session.execute(
         statement.on_conflict_do_update(index_elements=["property_key"], set_=update).returning(
@@ -34,6 +63,99 @@ async def upsert_properties(session: AsyncSession, rows: list[dict[str, Any]]) -
         )
     )
     return {key: int(property_id) for key, property_id in result}
+
+
+async def record_history(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Changed facts of merged homes; an event's changes are recorded once."""
+    if rows:
+        await session.execute(
+            insert(property_field_history)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["event_id", "property_id", "field"])
+        )
+
+
+async def load_geocodes(session: AsyncSession, keys: list[str]) -> dict[str, Any]:
+    """Cached geocoder answers by address key (a None value: the Census has no match)."""
+    rows = await session.execute(
+        select(geocode_cache.c.address_key, geocode_cache.c.match).where(
+            geocode_cache.c.address_key.in_(keys)
+        )
+    )
+    return {row.address_key: row.match for row in rows}
+
+
+async def save_geocodes(session: AsyncSession, answers: dict[str, Any]) -> None:
+    if answers:
+        statement = insert(geocode_cache).values(
+            [{"address_key": key, "match": match} for key, match in answers.items()]
+        )
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["address_key"],
+                set_={"match": statement.excluded.match, "geocoded_at": func.now()},
+            )
+        )
+
+
+async def market_stats(session: AsyncSession, zip_codes: list[str]) -> dict[str, dict[str, Any]]:
+    """Per ZIP, from the homes the platform knows: median $/sq ft and days on market of the
+    homes for sale, how many are for sale, and how many cut their price lately."""
+    for_sale = properties.c.listing_type == "for_sale"
+    price_per_sqft = properties.c.price / properties.c.sqft
+    days_listed = func.current_date() - properties.c.list_date
+    rows = await session.execute(
+        select(
+            properties.c.zip_code,
+            func.count().filter(for_sale).label("active_listings"),
+            func.percentile_cont(0.5)
+            .within_group(price_per_sqft)
+            .filter(for_sale & (properties.c.sqft > 0) & (properties.c.price > 0))
+            .label("median_price_per_sqft"),
+            func.percentile_cont(0.5)
+            .within_group(days_listed)
+            .filter(for_sale & properties.c.list_date.is_not(None))
+            .label("median_days_on_market"),
+        )
+        .where(properties.c.zip_code.in_(zip_codes))
+        .group_by(properties.c.zip_code)
+    )
+    stats = {
+        row.zip_code: {
+            "zip_code": row.zip_code,
+            "active_listings": int(row.active_listings),
+            "median_price_per_sqft": _rounded(row.median_price_per_sqft),
+            "median_days_on_market": _rounded(row.median_days_on_market),
+            "recent_price_drops": 0,
+            "price_drop_window_days": PRICE_DROP_DAYS,
+        }
+        for row in rows
+    }
+    history = property_field_history.c
+    numbers = (func.jsonb_typeof(history.old_value) == "number") & (
+        func.jsonb_typeof(history.new_value) == "number"
+    )
+    dropped = case(
+        (numbers, cast(history.new_value, Float) < cast(history.old_value, Float)), else_=False
+    )
+    drops = await session.execute(
+        select(properties.c.zip_code, func.count(func.distinct(history.property_id)))
+        .join(properties, properties.c.id == history.property_id)
+        .where(
+            history.field == "price",
+            history.recorded_at > func.now() - text(f"interval '{PRICE_DROP_DAYS} days'"),
+            dropped,
+            properties.c.zip_code.in_(zip_codes),
+        )
+        .group_by(properties.c.zip_code)
+    )
+    for zip_code, count in drops:
+        stats[zip_code]["recent_price_drops"] = int(count)
+    return stats
+
+
+def _rounded(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
 
 
 async def record_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -69,6 +191,7 @@ async def load_prospect(session: AsyncSession, prospect_id: int) -> dict[str, An
             prospect_queue.c.source_id,
             prospect_queue.c.url,
             prospect_queue.c.payload,
+            prospect_queue.c.updated_at,
         ).where(prospect_queue.c.id == prospect_id)
     )
     found = row.mappings().one_or_none()

@@ -144,6 +144,13 @@ properties = sa.Table(
     sa.Column("enrichment_data", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("enrichment_sources", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("dag_run_id", sa.String(128)),
+    sa.Column("address_kind", sa.String(16), nullable=False, server_default="street"),
+    sa.Column("list_date", sa.Date),
+    sa.Column("location_precision", sa.String(16)),
+    sa.Column("county_fips", sa.String(5)),
+    sa.Column("census_tract", sa.String(11)),
+    sa.Column("field_provenance", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("source_listings", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     _created_at(),
     _updated_at(),
     sa.Index(None, "city"),
@@ -184,6 +191,39 @@ enrichment_jobs = sa.Table(
     sa.Index(None, "enrichment_type"),
     sa.Index(None, "dag_run_id"),
     sa.Index(None, "created_at"),
+    info={"owner": "enricher"},
+)
+
+property_field_history = sa.Table(
+    "property_field_history",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column(
+        "property_id",
+        sa.BigInteger,
+        sa.ForeignKey("properties.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("old_value", JSONB),
+    sa.Column("new_value", JSONB),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("source_id", sa.String(256), nullable=False),
+    sa.Column("observed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("event_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+    sa.UniqueConstraint("event_id", "property_id", "field"),
+    sa.Index(None, "property_id"),
+    sa.Index(None, "field", "recorded_at"),
+    info={"owner": "enricher"},
+)
+
+geocode_cache = sa.Table(
+    "geocode_cache",
+    metadata,
+    sa.Column("address_key", sa.String(320), primary_key=True),
+    sa.Column("match", JSONB),
+    sa.Column("geocoded_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
     info={"owner": "enricher"},
 )
 

@@ -1,13 +1,24 @@
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from services.enricher.enrich import UnusableListing, enrich_listing
+from services.enricher.enrich import (
+    EnrichedProperty,
+    UnusableListing,
+    demographics,
+    enrich,
+    locate,
+    market_position,
+    parse_listing,
+)
+from services.enricher.merge import Observation, merge
 from services.enricher.quality import measure
 from services.enricher.reference import ReferenceData
 from shared.listing import Listing, listing_from_payload
 from tests.conftest import DATA_DIR
 
+SEEN = datetime(2026, 12, 1, 12, tzinfo=UTC)
 LISTING = Listing(
     source="demo",
     source_id="DM-000001",
@@ -24,11 +35,36 @@ LISTING = Listing(
     year_built=1994,
     price=625_000.0,
 )
+CENSUS_MATCH = {
+    "latitude": 47.6801,
+    "longitude": -122.1201,
+    "matched_address": "1200 MAPLE ST, REDMOND, WA, 98052",
+    "exact": True,
+    "county_fips": "53033",
+    "tract": "53033032321",
+}
 
 
 @pytest.fixture(scope="module")
 def reference() -> ReferenceData:
     return ReferenceData.load(DATA_DIR)
+
+
+def enriched(
+    listing: Listing,
+    reference: ReferenceData,
+    census: dict | None = None,
+    acs: dict | None = None,
+    market: dict | None = None,
+) -> EnrichedProperty:
+    home = parse_listing(listing)
+    merged = merge([Observation(home.listing, SEEN)])
+    zip_code = merged.listing.zip_code
+    outcome = "matched" if census else "disabled"
+    location = locate(merged.listing, census, outcome, reference)
+    area = demographics(zip_code, acs, reference)
+    zip_place = reference.zips.get(zip_code) if zip_code else None
+    return enrich(home, merged, zip_place, location, area, market, date(2026, 12, 3))
 
 
 def test_a_version_1_payload_of_flat_facts_is_read_as_a_listing() -> None:
@@ -45,58 +81,132 @@ def test_a_version_1_payload_of_flat_facts_is_read_as_a_listing() -> None:
         410_000.0,
         2,
     )
-    assert (listing.lot_sqft, listing.property_type, listing.status) == (
-        10_890.0,
-        "single_family",
-        "for_sale",
-    )
 
 
 def test_the_normalised_address_travels_on_the_listing(reference: ReferenceData) -> None:
-    enriched = enrich_listing(LISTING.model_copy(update={"unit": "Apt 4"}), reference)
-    assert enriched.property_key == "1200 MAPLE ST|4|98052"
-    assert (enriched.listing.street, enriched.listing.unit) == ("1200 MAPLE ST", "4")
-    assert enriched.columns["address"] == "1200 MAPLE ST # 4"
-    assert enriched.listing.latitude == enriched.columns["latitude"]
+    result = enriched(LISTING.model_copy(update={"unit": "Apt 4"}), reference)
+    assert result.property_key == "1200 MAPLE ST|4|98052"
+    assert (result.listing.street, result.listing.unit) == ("1200 MAPLE ST", "APT 4")
+    assert result.columns["address"] == "1200 MAPLE ST APT 4"
+    assert result.listing.latitude == result.columns["latitude"]
 
 
-def test_enrichment_adds_zip_centroid_and_census_figures(reference: ReferenceData) -> None:
-    enriched = enrich_listing(LISTING, reference)
-    assert enriched.property_key == "1200 MAPLE ST||98052"
-    location = enriched.enrichment_data["location"]
-    assert location["precision"] == "zip_centroid"
+def test_without_coordinates_the_zip_centroid_is_used_and_said(reference: ReferenceData) -> None:
+    result = enriched(LISTING, reference)
+    location = result.enrichment_data["location"]
+    assert (location["precision"], location["source"]) == ("zip_centroid", "zip_centroids")
     assert location["county"] == "King"
-    assert enriched.columns["latitude"] == pytest.approx(47.6813)
-    demographics = enriched.enrichment_data["demographics"]
-    assert demographics["median_household_income"] == 111129.0
-    assert demographics["median_rent"] == 1301.0
-    assert enriched.enrichment_data["provenance"]["latitude"] == "zip_centroids"
-    assert enriched.enrichment_data["provenance"]["price"] == "demo"
-    assert "location.county" in enriched.fields_enriched
+    assert result.columns["latitude"] == pytest.approx(47.6813)
+    assert result.columns["location_precision"] == "zip_centroid"
+    assert result.enrichment_data["provenance"]["latitude"] == "zip_centroids"
+    assert result.enrichment_data["provenance"]["price"] == "demo"
+    codes = [w["code"] for w in result.enrichment_data["quality"]["warnings"]]
+    assert "location_zip_centroid" in codes
+
+
+def test_the_listings_own_coordinates_are_labelled_listing_and_kept(
+    reference: ReferenceData,
+) -> None:
+    result = enriched(
+        LISTING.model_copy(update={"latitude": 47.4174, "longitude": -122.2}), reference
+    )
+    location = result.enrichment_data["location"]
+    assert location["precision"] == "listing"
+    assert (result.columns["latitude"], location["latitude"]) == (47.4174, 47.4174)
+    assert result.listing.latitude == 47.4174
+
+
+def test_a_census_match_wins_with_county_and_tract(reference: ReferenceData) -> None:
+    result = enriched(
+        LISTING.model_copy(update={"latitude": 47.4174, "longitude": -122.2}),
+        reference,
+        census=CENSUS_MATCH,
+    )
+    location = result.enrichment_data["location"]
+    assert location["precision"] == "interpolated"
+    assert (location["county_fips"], location["census_tract"]) == ("53033", "53033032321")
+    assert (result.columns["census_tract"], result.columns["latitude"]) == (
+        "53033032321",
+        47.6801,
+    )
+
+
+def test_offline_census_figures_fill_what_they_have_and_warn_of_the_rest(
+    reference: ReferenceData,
+) -> None:
+    result = enriched(LISTING, reference)
+    figures = result.enrichment_data["demographics"]
+    assert figures["median_household_income"] == 111129.0
+    assert figures["median_rent"] == 1301.0
+    assert figures["median_home_value"] is None
+    (warning,) = [
+        w
+        for w in result.enrichment_data["quality"]["warnings"]
+        if w["code"] == "demographics_missing"
+    ]
+    assert "median_home_value" in warning["fields"]
+    assert "median_household_income" not in warning["fields"]
+
+
+def test_the_acs_api_figures_win_over_the_offline_files(reference: ReferenceData) -> None:
+    acs = {
+        "median_household_income": 150_000.0,
+        "median_home_value": 900_000.0,
+        "median_gross_rent": 2_400.0,
+        "population": 70_000.0,
+        "vacancy_rate_percent": 4.2,
+        "owner_occupied_percent": 61.0,
+        "source": "census_acs5_2022",
+    }
+    figures = enriched(LISTING, reference, acs=acs).enrichment_data["demographics"]
+    assert figures["median_household_income"] == 150_000.0
+    assert figures["field_sources"]["median_home_value"] == "census_acs5_2022"
+    assert figures["median_rent"] == 1301.0
 
 
 def test_without_reference_data_nothing_is_invented(tmp_path: Path) -> None:
-    enriched = enrich_listing(LISTING, ReferenceData.load(tmp_path))
-    assert "location" not in enriched.enrichment_data
-    assert "demographics" not in enriched.enrichment_data
-    assert enriched.columns["latitude"] is None
-    assert len(enriched.enrichment_data["unavailable"]) == 3
+    result = enriched(LISTING, ReferenceData.load(tmp_path))
+    assert "location" not in result.enrichment_data
+    assert "demographics" not in result.enrichment_data
+    assert result.columns["latitude"] is None
+    codes = [w["code"] for w in result.enrichment_data["quality"]["warnings"]]
+    assert {"location_unknown", "demographics_missing"} <= set(codes)
+
+
+def test_the_market_position_compares_the_home_with_its_zip() -> None:
+    market = {"median_price_per_sqft": 250.0, "median_days_on_market": 20.0, "active_listings": 9}
+    position = market_position(
+        {"listing_type": "for_sale", "price": 600_000.0, "sqft": 2_000, "days_on_market": 30},
+        market,
+    )
+    assert position is not None
+    assert position["position"] == {
+        "price_per_sqft": 300.0,
+        "price_per_sqft_vs_median_percent": 20.0,
+        "days_on_market": 30,
+        "days_on_market_vs_median": 10.0,
+    }
 
 
 def test_suppressed_census_values_are_left_out_and_top_codes_flagged(
     reference: ReferenceData,
 ) -> None:
-    assert "00786" not in reference.income  # the Census wrote "-" for this ZCTA
-    assert "00786" in reference.zips
-    top_coded = reference.income["07078"]  # written "250,000+"
+    assert "00786" not in reference.income
+    top_coded = reference.income["07078"]
     assert top_coded["median_household_income"] == 250_000.0
     assert top_coded["median_household_income_top_coded"] is True
-    assert reference.income["98052"]["median_household_income_top_coded"] is False
 
 
-def test_a_listing_without_address_is_unusable(reference: ReferenceData) -> None:
+def test_a_listing_without_address_is_unusable() -> None:
     with pytest.raises(UnusableListing, match="no street address"):
-        enrich_listing(LISTING.model_copy(update={"street": None}), reference)
+        parse_listing(LISTING.model_copy(update={"street": None}))
+
+
+def test_an_unparseable_address_is_kept_and_flagged(reference: ReferenceData) -> None:
+    result = enriched(LISTING.model_copy(update={"street": "Lot 7 Whispering Pines"}), reference)
+    assert result.columns["address_kind"] == "unparsed"
+    assert result.enrichment_data["address"]["parsed"] is False
+    assert "address_parsed" in result.enrichment_data["quality"]["failed_rules"]
 
 
 def test_quality_reports_completeness_and_broken_rules() -> None:

@@ -1,0 +1,264 @@
+"""Local stand-ins for the Census Geocoder and the ACS 5-year API, for tests and demos.
+
+They answer in the real APIs' formats (see `services/enricher/census.py`) with invented,
+deterministic values: an address is placed near its ZIP code's centroid (from `uszips.csv`
+in the data folder when it is there) at an offset derived from its street, in an invented
+tract of the ZIP's county; a ZCTA's figures are derived from its code. An address whose
+street contains `NOWHERE`, or whose ZIP is unknown, has no match. `delay_seconds` and
+`fail_status` make every answer slow or failing, to exercise the clients' fallbacks.
+
+    python -m tests.census_servers --port 18080    (geocoder at /geocoder, ACS at /data)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from shared.settings import Settings
+
+ACS_COLUMNS = (
+    "B19013_001E", "B25077_001E", "B25064_001E", "B01003_001E",
+    "B25002_001E", "B25002_003E", "B25003_001E", "B25003_002E",
+)  # fmt: skip
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def load_zip_places(data_dir: Path) -> dict[str, tuple[float, float, str]]:
+    """ZIP → (lat, lon, county FIPS) from `uszips.csv`; empty when the file is absent."""
+    path = data_dir / "uszips.csv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {
+            row["zip"]: (float(row["lat"]), float(row["lng"]), row["county_fips"].zfill(5))
+            for row in csv.DictReader(handle)
+            if row["lat"] and row["lng"]
+        }
+
+
+class CensusState:
+    """What the fake servers know and how they misbehave; shared by the handler threads."""
+
+    def __init__(self, places: dict[str, tuple[float, float, str]]) -> None:
+        self.places = places
+        self.delay_seconds = 0.0
+        self.fail_status: int | None = None
+        self.requests: list[str] = []
+        self.lock = threading.Lock()
+
+    def place(self, street: str, zip_code: str) -> dict[str, Any] | None:
+        found = self.places.get(zip_code)
+        if found is None or "NOWHERE" in street.upper():
+            return None
+        latitude, longitude, county = found
+        digest = _digest(f"{street.upper()}|{zip_code}")
+        return {
+            "latitude": round(latitude + ((digest % 2001) - 1000) / 100_000, 6),
+            "longitude": round(longitude + (((digest >> 16) % 2001) - 1000) / 100_000, 6),
+            "state": county[:2],
+            "county": county[2:],
+            "tract": f"{(digest >> 32) % 9000 + 100:04d}00",
+            "block": f"{(digest >> 8) % 4000 + 1000}",
+            "tiger_line_id": str((digest >> 4) % 900_000_000 + 100_000_000),
+        }
+
+    def acs_row(self, zcta: str) -> list[str] | None:
+        if zcta not in self.places:
+            return None
+        digest = _digest(zcta)
+        housing = 2_000 + digest % 20_000
+        vacant = housing * (2 + digest % 12) // 100
+        occupied = housing - vacant
+        return [
+            f"ZCTA5 {zcta}",
+            str(35_000 + digest % 120_000),
+            str(150_000 + (digest >> 8) % 900_000),
+            str(800 + (digest >> 16) % 2_200),
+            str(housing * 2 + (digest >> 24) % 500),
+            str(housing),
+            str(vacant),
+            str(occupied),
+            str(occupied * (30 + (digest >> 32) % 60) // 100),
+            zcta,
+        ]
+
+
+class CensusHandler(BaseHTTPRequestHandler):
+    state: CensusState
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _answer(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _misbehave(self) -> bool:
+        with self.state.lock:
+            self.state.requests.append(f"{self.command} {urlsplit(self.path).path}")
+        if self.state.delay_seconds:
+            time.sleep(self.state.delay_seconds)
+        if self.state.fail_status:
+            self._answer(self.state.fail_status, b"Service Unavailable", "text/plain")
+            return True
+        return False
+
+    def do_GET(self) -> None:
+        if self._misbehave():
+            return
+        url = urlsplit(self.path)
+        query = {name: values[0] for name, values in parse_qs(url.query).items()}
+        if url.path == "/geocoder/geographies/onelineaddress":
+            self._answer(200, json.dumps(self._single(query)).encode(), "application/json")
+        elif url.path.startswith("/data/") and url.path.endswith("/acs/acs5"):
+            self._acs(query)
+        else:
+            self._answer(404, b"Not Found", "text/plain")
+
+    def do_POST(self) -> None:
+        if self._misbehave():
+            return
+        if urlsplit(self.path).path != "/geocoder/geographies/addressbatch":
+            self._answer(404, b"Not Found", "text/plain")
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
+        )
+        uploads = {
+            part.get_param("name", header="content-disposition"): part
+            for part in message.iter_parts()
+        }
+        upload = uploads.get("addressFile")
+        if upload is None:
+            self._answer(400, b"addressFile is required", "text/plain")
+            return
+        text = upload.get_payload(decode=True).decode()
+        out = io.StringIO()
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        for row in csv.reader(io.StringIO(text)):
+            ident, street, city, state, zip_code = [*row, "", "", "", ""][:5]
+            line = f"{street}, {city}, {state}, {zip_code}"
+            found = self.state.place(street, zip_code)
+            if found is None:
+                writer.writerow([ident, line, "No_Match"])
+                continue
+            writer.writerow(
+                [ident, line, "Match", "Exact", line.upper(),
+                 f"{found['longitude']},{found['latitude']}", found["tiger_line_id"], "L",
+                 found["state"], found["county"], found["tract"], found["block"]]
+            )  # fmt: skip
+        self._answer(200, out.getvalue().encode(), "text/csv")
+
+    def _single(self, query: dict[str, str]) -> dict[str, Any]:
+        address = query.get("address", "")
+        street, _, rest = address.partition(",")
+        zip_code = rest.strip().split(" ")[-1] if rest.strip() else ""
+        found = self.state.place(street.strip(), zip_code)
+        matches = []
+        if found:
+            county = found["state"] + found["county"]
+            matches.append(
+                {
+                    "matchedAddress": address.upper(),
+                    "coordinates": {"x": found["longitude"], "y": found["latitude"]},
+                    "tigerLine": {"tigerLineId": found["tiger_line_id"], "side": "L"},
+                    "addressComponents": {"zip": zip_code},
+                    "geographies": {
+                        "Census Tracts": [
+                            {"GEOID": county + found["tract"], "STATE": found["state"],
+                             "COUNTY": found["county"], "TRACT": found["tract"],
+                             "NAME": f"Census Tract {int(found['tract']) / 100:g}"}
+                        ],
+                        "Counties": [
+                            {"GEOID": county, "STATE": found["state"],
+                             "COUNTY": found["county"], "NAME": "Invented County"}
+                        ],
+                    },
+                }
+            )  # fmt: skip
+        return {
+            "result": {
+                "input": {
+                    "address": {"address": address},
+                    "benchmark": {"benchmarkName": query.get("benchmark", "Public_AR_Current")},
+                },
+                "addressMatches": matches,
+            }
+        }
+
+    def _acs(self, query: dict[str, str]) -> None:
+        geography, _, codes = query.get("for", "").partition(":")
+        if geography != "zip code tabulation area":
+            self._answer(400, b"error: unknown/unsupported geography hierarchy", "text/plain")
+            return
+        header = [*query.get("get", "").split(","), geography]
+        wanted = query.get("get", "").split(",")
+        rows = []
+        for zcta in codes.split(","):
+            row = self.state.acs_row(zcta)
+            if row is not None:
+                by_name = dict(zip(["NAME", *ACS_COLUMNS, geography], row, strict=True))
+                rows.append([by_name.get(name, "-666666666") for name in wanted] + [zcta])
+        if not rows:
+            self._answer(204, b"", "application/json")
+            return
+        self._answer(200, json.dumps([header, *rows]).encode(), "application/json")
+
+
+@contextmanager
+def census_server(data_dir: Path | None = None, port: int = 0) -> Iterator[tuple[str, CensusState]]:
+    """A running fake Census host in a thread: yields its base URL and its state."""
+    state = CensusState(load_zip_places(data_dir or Settings().data_dir))
+    handler = type("Handler", (CensusHandler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def census_env(base_url: str) -> dict[str, str]:
+    """The settings that point the enricher's clients at a fake Census host."""
+    return {
+        "REOS_CENSUS_GEOCODER_ENABLED": "true",
+        "REOS_CENSUS_GEOCODER_URL": f"{base_url}/geocoder",
+        "REOS_CENSUS_ACS_ENABLED": "true",
+        "REOS_CENSUS_ACS_URL": f"{base_url}/data",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=18080)
+    args = parser.parse_args()
+    with census_server(port=args.port) as (base_url, _):
+        print(json.dumps(census_env(base_url)), flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
