@@ -7,6 +7,8 @@ the Go module proxy).
 from __future__ import annotations
 
 import functools
+import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -96,3 +98,33 @@ def alert_rules() -> list[dict[str, Any]]:
 
 def alert_names() -> set[str]:
     return {rule["alert"] for rule in alert_rules() if "alert" in rule}
+
+
+METRIC_NAME = re.compile(r"\b(?:reos_[a-z0-9_]+|up)\b(?!\s*[:(])")
+
+
+def metric_names(expression: str) -> set[str]:
+    """The metric names a PromQL expression reads (`reos_...`; recording rules, which
+    contain a colon, and functions are not metrics)."""
+    return {name for name in METRIC_NAME.findall(expression) if name != "up"}
+
+
+def rule_metric_names() -> set[str]:
+    return {name for rule in alert_rules() for name in metric_names(rule["expr"])}
+
+
+def dashboard_panels() -> list[dict[str, Any]]:
+    return [
+        panel
+        for path in sorted(DASHBOARDS.glob("*.json"))
+        for panel in json.loads(path.read_text())["panels"]
+    ]
+
+
+def dashboard_metric_names() -> set[str]:
+    return {
+        name
+        for panel in dashboard_panels()
+        for target in panel.get("targets", [])
+        for name in metric_names(target["expr"])
+    }
