@@ -109,7 +109,7 @@ class NormalizedAddress:
 
     @property
     def line(self) -> str:
-        return f"{self.street} {self.unit_label}" if self.unit_label else self.street
+        return _written(StreetLine(self.street, self.unit_label, self.unit, self.kind))
 
     @property
     def key(self) -> str:
@@ -183,16 +183,28 @@ def _abbreviated(word: str | None, table: dict[str, str]) -> str | None:
 
 
 def parse_street(text: str) -> StreetLine:
-    """`"123 1/2 north Main Street, Apt. 4"` → `123 1/2 N MAIN ST`, `APT`, `4`; an address
-    the tagger cannot read comes back whole, cleaned, as kind `unparsed`."""
+    """`"123 1/2 north Main Street, Apt. 4"` → `123 1/2 N MAIN ST`, `APT`, `4`.
+
+    A reading is trusted only when the line it writes reads back the same: the tagger is
+    statistical, and on text that is hardly an address it may read the USPS line it wrote
+    otherwise. An address read no way, or no way twice alike, comes back whole, cleaned,
+    as kind `unparsed`; so normalising a normalised line never changes it."""
     cleaned = clean(text)
     if not cleaned:
         raise AddressError("street address is empty")
-    parts = _tag(cleaned)
-    line = _street_line(parts) if parts else None
-    if line is None:
+    line = _read(cleaned)
+    if line is None or _read(_written(line)) != line:
         return StreetLine(cleaned, None, None, "unparsed")
     return line
+
+
+def _read(cleaned: str) -> StreetLine | None:
+    parts = _tag(cleaned)
+    return _street_line(parts) if parts else None
+
+
+def _written(line: StreetLine) -> str:
+    return f"{line.street} {line.unit_label}" if line.unit_label else line.street
 
 
 def normalize_street(text: str) -> tuple[str, str | None]:
