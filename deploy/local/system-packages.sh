@@ -12,6 +12,7 @@ ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 # WeasyPrint subsets fonts with HarfBuzz when it is there (2x faster than fontTools)
 ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+command -v chromium >/dev/null || missing+=(chromium)
 command -v promtool >/dev/null || missing+=(prometheus)
 if ((${#missing[@]})); then
     echo "system packages: installing ${missing[*]}"

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from services.gateway.api.routes import (
     cancellation,
+    dashboard,
     deadletters,
     enrichment,
     events,
@@ -27,4 +28,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     properties.router,
     deadletters.router,
     cancellation.router,
+    dashboard.router,
 )
