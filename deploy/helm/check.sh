@@ -47,6 +47,9 @@ for service in scraper enricher scorer docgen gateway; do
 done
 
 "$helm" lint --strict "$chart"
+for values in "$chart"/ci/*-values.yaml; do
+    "$helm" lint --strict "$chart" -f "$values"
+done
 "$helm" lint --strict "$chart" "${everything_on[@]}"
 "$helm" template reos "$chart" >/dev/null
 echo "template (default values): $("$helm" template reos "$chart" | grep -c '^kind:') objects"

@@ -221,7 +221,7 @@ def test_autoscalers_budgets_and_monitors_cover_the_five_services(
 
 def test_optional_parts_stay_off_by_default(default_objects: list[dict[str, Any]]) -> None:
     kinds = {item["kind"] for item in default_objects}
-    assert kinds == {"ConfigMap", "Secret", "Service", "Deployment", "Job"}
+    assert kinds == {"ConfigMap", "Secret", "Service", "Deployment", "Job", "CronJob"}
 
 
 def test_demo_site_gets_no_credentials_and_the_scraper_finds_it(

@@ -142,3 +142,8 @@ affinity:
   emptyDir: {}
 {{- end }}
 {{- end -}}
+
+{{/* The label of pods allowed to call the gateway when network policies are on. */}}
+{{- define "reos.clientLabel" -}}
+{{ include "reos.name" . }}/gateway-client: "true"
+{{- end -}}
