@@ -65,6 +65,16 @@ async def stored_run(engine: Any, dag_run_id: str) -> Any:
         return result.mappings().one_or_none()
 
 
+async def settled(engine: Any, dag_run_id: str, status: str, timeout: float = 15.0) -> bool:
+    """Whether the gateway's settler stores `status` for the run within `timeout` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if (await stored_run(engine, dag_run_id))["status"] == status:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def test_trigger_scrape_listings_records_the_run_and_requests_the_crawl(
     client: httpx.AsyncClient, engine: Any, topic_reader: Any
 ) -> None:
@@ -335,7 +345,7 @@ async def test_run_state_and_tasks_are_derived_from_the_job_rows_of_the_run(
         assert run["state"] == "success"
         assert run["duration_seconds"] == pytest.approx(90.0)
         assert (run["tasks_success"], run["tasks_failed"]) == (4, 0)
-        assert (await stored_run(engine, run_id))["status"] == "success"
+        assert await settled(engine, run_id, "success"), "the settler did not store the run"
 
         successes = (
             await client.get(

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.gateway import security
 from services.gateway.queries import keys as key_store
-from services.gateway.queries import pipelines as pipeline_runs
 from services.gateway.security import ANONYMOUS_READER, Principal, Scope
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics
@@ -111,12 +110,14 @@ def require_scope(scope: Scope) -> Any:
 @asynccontextmanager
 async def _read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="REPEATABLE READ")
+        await connection.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
         yield connection
 
 
 async def get_connection(gateway: GatewayDep) -> AsyncIterator[AsyncConnection]:
-    """A read connection for one request; nothing it does is committed. Its queries share
+    """A read-only connection for one request: a GET cannot write. Its queries share
     one snapshot, so that a page's `total` and rows, or the parts of a statistic, agree
     while the services keep writing."""
     async with _read_connection(gateway.engine) as connection:
@@ -124,19 +125,6 @@ async def get_connection(gateway: GatewayDep) -> AsyncIterator[AsyncConnection]:
 
 
 ConnectionDep = Annotated[AsyncConnection, Depends(get_connection)]
-
-
-async def get_settled_connection(gateway: GatewayDep) -> AsyncIterator[AsyncConnection]:
-    """A read connection after the stored run states were brought up to date. The settling
-    transaction ends before the read connection is taken: a request never holds two pooled
-    connections at once, which under load would exhaust the pool with requests that each
-    wait for a second one."""
-    await pipeline_runs.settle(gateway.engine)
-    async with _read_connection(gateway.engine) as connection:
-        yield connection
-
-
-SettledConnectionDep = Annotated[AsyncConnection, Depends(get_settled_connection)]
 
 
 @dataclass(frozen=True)
@@ -148,7 +136,7 @@ class Page:
 MAX_BIGINT = 2**63 - 1
 """The largest id and offset PostgreSQL can take; a larger one is refused as bad input."""
 
-RowId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="the row's id")]
+RowId = Annotated[int, Path(ge=0, le=MAX_BIGINT, description="the row's id")]
 Offset = Annotated[int, Query(ge=0, le=MAX_BIGINT, description="rows to skip")]
 
 

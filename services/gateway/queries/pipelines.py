@@ -2,17 +2,21 @@
 per-stage tallies of the job rows that carry a run id.
 
 `pipeline_runs` holds the request and the last derived view of each run (state, task
-counts, times). The job tables are the truth: `settle` re-derives every run that may still
-change (not finished, or finished less than `SETTLE_WINDOW` ago) before a list or a
-statistic is read, so that those can filter and count in SQL. A run whose request could
-not be published is stored as `failed` with `tasks_total = 0` and is kept as it is while no
-row of it appears.
+counts, times). The job tables are the truth. Reads never write: a run or a page of runs
+is shown with its live view, derived from its job rows at read time (`current_runs`).
+The stored view, which filters and counts by state use, is kept current by the gateway's
+settler (`keep_runs_settled`), which re-derives every run that may still change (not
+finished, or finished less than `SETTLE_WINDOW` ago) every `SETTLE_INTERVAL_SECONDS`. A
+run whose request could not be published is stored as `failed` with `tasks_total = 0` and
+is kept as it is while no row of it appears.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,11 +34,14 @@ from shared.db.tables import (
 )
 
 SETTLE_WINDOW = timedelta(minutes=10)
+SETTLE_INTERVAL_SECONDS = 2.0
 PENDING_JOB_STATUSES = ("queued", "running")
 FAILED_JOB_STATUSES = ("failed", "cancelled")
 
 Items = tuple[sa.ColumnElement[Any], sa.ColumnElement[Any], sa.ColumnElement[Any]]
 Span = tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]
+
+log = logging.getLogger("reos.gateway.runs")
 
 
 async def insert_run(
@@ -200,30 +207,43 @@ def _changed(run: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
     return any(run[column] != value for column, value in stored.items())
 
 
-async def derive_runs(connection: AsyncConnection, rows: Iterable[Row]) -> dict[str, RunView]:
-    """The live view of each run, from its job rows, stored back where it changed."""
-    known = [row for row in rows if row["dag_id"] in PIPELINES]
+def _may_change(run: Mapping[str, Any], now: datetime) -> bool:
+    """Whether a run's state may still change: not finished, or finished within
+    `SETTLE_WINDOW` (the job rows of older runs may since have been deleted by retention;
+    their stored view is final)."""
+    completed_at = run["completed_at"]
+    return run["status"] in ("queued", "running") or (
+        completed_at is not None and completed_at > now - SETTLE_WINDOW
+    )
+
+
+async def live_views(connection: AsyncConnection, rows: Iterable[Row]) -> dict[str, RunView]:
+    """The live view of each run of a known pipeline that may still change, from its job
+    rows; the others, and runs whose request failed and which have no rows, keep their
+    stored view (absent here)."""
+    now = datetime.now(UTC)
+    known = [row for row in rows if row["dag_id"] in PIPELINES and _may_change(row, now)]
     tallies = await stage_tallies(connection, [row["dag_run_id"] for row in known])
-    views: dict[str, RunView] = {}
-    for row in known:
-        run_tallies = tallies.get(row["dag_run_id"], {})
-        view = _derive(row, run_tallies)
-        views[row["dag_run_id"]] = view
-        if request_failed_at(row) is not None and not run_tallies:
-            continue
-        stored = _stored_view(view)
-        if _changed(row, stored):
-            await connection.execute(
-                sa.update(pipeline_runs)
-                .where(pipeline_runs.c.id == row["id"])
-                .values(**stored, updated_at=sa.func.now())
-            )
-    return views
+    return {
+        row["dag_run_id"]: _derive(row, tallies.get(row["dag_run_id"], {}))
+        for row in known
+        if request_failed_at(row) is None or row["dag_run_id"] in tallies
+    }
 
 
-async def settle(engine: AsyncEngine) -> None:
-    """Re-derive the runs whose state may still change (see module docstring). Rows are
-    updated in id order, so that concurrent settles wait for each other, never deadlock."""
+async def current_runs(connection: AsyncConnection, rows: Sequence[Row]) -> list[Row]:
+    """The rows with their live view in place of the stored one (nothing is written)."""
+    views = await live_views(connection, rows)
+    return [
+        {**row, **_stored_view(views[row["dag_run_id"]])} if row["dag_run_id"] in views else row
+        for row in rows
+    ]
+
+
+async def settle(engine: AsyncEngine) -> int:
+    """Store the live view of every run whose state may still change (see the module
+    docstring); how many rows changed. Rows are updated in id order, so that concurrent
+    settlers wait for each other, never deadlock."""
     query = (
         sa.select(pipeline_runs)
         .where(
@@ -234,29 +254,50 @@ async def settle(engine: AsyncEngine) -> None:
         )
         .order_by(pipeline_runs.c.id)
     )
+    changed = 0
     async with engine.begin() as connection:
-        await derive_runs(connection, await fetch_all(connection, query))
+        rows = await fetch_all(connection, query)
+        views = await live_views(connection, rows)
+        for row in rows:
+            view = views.get(row["dag_run_id"])
+            if view is None or not _changed(row, stored := _stored_view(view)):
+                continue
+            await connection.execute(
+                sa.update(pipeline_runs)
+                .where(pipeline_runs.c.id == row["id"])
+                .values(**stored, updated_at=sa.func.now())
+            )
+            changed += 1
+    return changed
 
 
-async def refresh_run(
-    engine: AsyncEngine, dag_id: str, dag_run_id: str
+async def keep_runs_settled(engine: AsyncEngine, interval: float = SETTLE_INTERVAL_SECONDS) -> None:
+    """The settler: `settle` every `interval` seconds until cancelled; a failed pass is
+    logged and the next one tries again."""
+    while True:
+        try:
+            await settle(engine)
+        except Exception as error:
+            log.warning("could not settle pipeline runs", extra={"error": repr(error)})
+        await asyncio.sleep(interval)
+
+
+async def find_run(
+    connection: AsyncConnection, dag_id: str, dag_run_id: str
 ) -> tuple[Row, RunView] | None:
-    """One run, re-derived whatever its stored state, and its live view."""
-    async with engine.begin() as connection:
-        row = await fetch_one(
-            connection,
-            sa.select(pipeline_runs).where(
-                pipeline_runs.c.dag_id == dag_id, pipeline_runs.c.dag_run_id == dag_run_id
-            ),
-        )
-        if row is None:
-            return None
-        view = (await derive_runs(connection, [row]))[dag_run_id]
-        fresh = await fetch_one(
-            connection, sa.select(pipeline_runs).where(pipeline_runs.c.id == row["id"])
-        )
-    assert fresh is not None
-    return fresh, view
+    """One run with its live view (and its tasks), or None."""
+    row = await fetch_one(
+        connection,
+        sa.select(pipeline_runs).where(
+            pipeline_runs.c.dag_id == dag_id, pipeline_runs.c.dag_run_id == dag_run_id
+        ),
+    )
+    if row is None:
+        return None
+    tallies = await stage_tallies(connection, [dag_run_id])
+    view = _derive(row, tallies.get(dag_run_id, {}))
+    [current] = await current_runs(connection, [row])
+    return current, view
 
 
 def _newest_first(query: sa.Select) -> sa.Select:
@@ -270,11 +311,13 @@ async def list_runs(
     if state is not None:
         query = query.where(pipeline_runs.c.status == state)
     total = await count(connection, query)
-    return total, await fetch_all(connection, _newest_first(query).limit(limit).offset(offset))
+    rows = await fetch_all(connection, _newest_first(query).limit(limit).offset(offset))
+    return total, await current_runs(connection, rows)
 
 
 async def recent_runs(connection: AsyncConnection, limit: int) -> list[Row]:
-    return await fetch_all(connection, _newest_first(sa.select(pipeline_runs)).limit(limit))
+    query = _newest_first(sa.select(pipeline_runs)).limit(limit)
+    return await current_runs(connection, await fetch_all(connection, query))
 
 
 async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[str, list[Row]]:
@@ -294,7 +337,7 @@ async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[
         .order_by(ranked.c.dag_id, ranked.c.position)
     )
     grouped: dict[str, list[Row]] = {}
-    for row in await fetch_all(connection, query):
+    for row in await current_runs(connection, await fetch_all(connection, query)):
         grouped.setdefault(row["dag_id"], []).append(row)
     return grouped
 

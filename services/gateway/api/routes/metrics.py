@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.gateway.api.deps import ConnectionDep, SettledConnectionDep, require_scope
+from services.gateway.api.deps import ConnectionDep, require_scope
 from services.gateway.health import timestamp
 from services.gateway.queries import metrics as queries
 from services.gateway.shapes import metrics as shapes
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/metrics", tags=["Metrics"], dependencies=[requir
 
 
 @router.get("/overview", summary="Counts of every stage, runs, active jobs, last-day activity")
-async def overview(connection: SettledConnectionDep) -> dict[str, Any]:
+async def overview(connection: ConnectionDep) -> dict[str, Any]:
     return shapes.overview(await queries.overview(connection), timestamp())
 
 
@@ -40,7 +40,7 @@ async def throughput(
 
 
 @router.get("/performance", summary="Mean durations and error rates per stage")
-async def performance(connection: SettledConnectionDep) -> dict[str, Any]:
+async def performance(connection: ConnectionDep) -> dict[str, Any]:
     return shapes.performance(await queries.performance(connection), timestamp())
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from services.gateway.api.deps import GatewayDep, Offset, SettledConnectionDep, require_scope
+from services.gateway.api.deps import ConnectionDep, GatewayDep, Offset, require_scope
 from services.gateway.pipelines import PIPELINES, Conf, Pipeline, new_dag_run_id
 from services.gateway.queries import pipelines as queries
 from services.gateway.shapes import pipelines as shapes
@@ -51,7 +51,7 @@ def _valid_conf(pipeline: Pipeline, conf: dict[str, Any]) -> Conf:
 
 
 @router.get("/overview", summary="Every pipeline with its recent runs and run counts")
-async def overview(connection: SettledConnectionDep) -> dict[str, Any]:
+async def overview(connection: ConnectionDep) -> dict[str, Any]:
     recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
     counts = await queries.state_counts_by_dag(connection)
     return shapes.overview(
@@ -64,7 +64,7 @@ async def overview(connection: SettledConnectionDep) -> dict[str, Any]:
 
 @router.get("/dags", summary="The pipelines with their recent runs")
 async def list_dags(
-    connection: SettledConnectionDep,
+    connection: ConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -77,7 +77,7 @@ async def list_dags(
 
 
 @router.get("/dags/{dag_id}", summary="One pipeline with its parameters schema")
-async def get_dag(dag_id: str, connection: SettledConnectionDep) -> dict[str, Any]:
+async def get_dag(dag_id: str, connection: ConnectionDep) -> dict[str, Any]:
     pipeline = _pipeline(dag_id)
     _, recent = await queries.list_runs(connection, dag_id, None, shapes.RECENT_RUNS_PER_DAG, 0)
     return shapes.dag_details(pipeline, recent)
@@ -86,7 +86,7 @@ async def get_dag(dag_id: str, connection: SettledConnectionDep) -> dict[str, An
 @router.get("/dags/{dag_id}/runs", summary="The runs of a pipeline, newest first")
 async def list_dag_runs(
     dag_id: str,
-    connection: SettledConnectionDep,
+    connection: ConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Offset = 0,
     state: RunStateFilter | None = None,
@@ -96,17 +96,17 @@ async def list_dag_runs(
     return {"dag_runs": [shapes.dag_run(row) for row in rows], "total_entries": total}
 
 
-async def _refreshed_run(gateway: GatewayDep, dag_id: str, dag_run_id: str) -> Any:
+async def _current_run(connection: ConnectionDep, dag_id: str, dag_run_id: str) -> Any:
     _pipeline(dag_id)
-    found = await queries.refresh_run(gateway.engine, dag_id, dag_run_id)
+    found = await queries.find_run(connection, dag_id, dag_run_id)
     if found is None:
         raise HTTPException(404, detail=f"DAG run {dag_run_id} of DAG {dag_id} not found")
     return found
 
 
 @router.get("/dags/{dag_id}/runs/{dag_run_id}", summary="One run")
-async def get_dag_run(dag_id: str, dag_run_id: str, gateway: GatewayDep) -> dict[str, Any]:
-    row, _ = await _refreshed_run(gateway, dag_id, dag_run_id)
+async def get_dag_run(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> dict[str, Any]:
+    row, _ = await _current_run(connection, dag_id, dag_run_id)
     return shapes.dag_run(row)
 
 
@@ -114,8 +114,8 @@ async def get_dag_run(dag_id: str, dag_run_id: str, gateway: GatewayDep) -> dict
     "/dags/{dag_id}/runs/{dag_run_id}/tasks",
     summary="The tasks of a run: one per stage (scrape, enrich, score, docgen)",
 )
-async def list_run_tasks(dag_id: str, dag_run_id: str, gateway: GatewayDep) -> dict[str, Any]:
-    _, view = await _refreshed_run(gateway, dag_id, dag_run_id)
+async def list_run_tasks(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> dict[str, Any]:
+    _, view = await _current_run(connection, dag_id, dag_run_id)
     return {
         "task_instances": [shapes.task_instance(task, dag_id, dag_run_id) for task in view.tasks],
         "total_entries": len(view.tasks),
@@ -171,7 +171,7 @@ async def trigger_dag(
 
 @router.get("/runs/recent", summary="The newest runs of all pipelines")
 async def recent_runs(
-    connection: SettledConnectionDep,
+    connection: ConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
     rows = await queries.recent_runs(connection, limit)
@@ -180,7 +180,7 @@ async def recent_runs(
 
 @router.get("/stats/daily", summary="Runs per day (UTC) with their outcome and mean duration")
 async def daily_stats(
-    connection: SettledConnectionDep,
+    connection: ConnectionDep,
     days: Annotated[int, Query(ge=1, le=30)] = 7,
 ) -> dict[str, Any]:
     window = last_days(datetime.now(UTC).date(), days)
