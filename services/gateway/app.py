@@ -3,6 +3,7 @@ format, metrics and the broker it publishes pipeline requests on (no subscribers
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -16,6 +17,7 @@ from services.gateway.api.deps import Gateway
 from services.gateway.api.instrumentation import HttpMetrics, RequestMetricsMiddleware
 from services.gateway.api.limits import RequestSizeLimit
 from services.gateway.api.routes import ROUTERS
+from services.gateway.queries import pipelines as pipeline_runs
 from shared.db.session import create_engine
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics, configure_logging
@@ -53,9 +55,11 @@ def build(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await messaging.broker.connect()
+        settler = asyncio.create_task(pipeline_runs.keep_runs_settled(engine))
         try:
             yield
         finally:
+            settler.cancel()
             await messaging.broker.stop()
             await engine.dispose()
 
