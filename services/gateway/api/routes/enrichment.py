@@ -10,13 +10,14 @@ from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, RowId, 
 from services.gateway.queries import enrichment as queries
 from services.gateway.shapes import enrichment as shapes
 from services.gateway.shapes.common import page
+from services.gateway.shapes.records import EnrichmentJobRow, Page, PropertyRow
 
 router = APIRouter(
     prefix="/api/enrichment", tags=["Enrichment"], dependencies=[require_scope("read")]
 )
 
 
-@router.get("/jobs", summary="Enrichment jobs, newest first")
+@router.get("/jobs", response_model=Page[EnrichmentJobRow], summary="Enrichment jobs, newest first")
 async def list_jobs(
     connection: ConnectionDep,
     paging: PageDep,
@@ -37,7 +38,11 @@ async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     return shapes.enrichment_job_details(row)
 
 
-@router.get("/properties", summary="Enriched properties, newest first, by exact city/state/type")
+@router.get(
+    "/properties",
+    response_model=Page[PropertyRow],
+    summary="Enriched properties, newest first, by exact city/state/type",
+)
 async def list_properties(
     connection: ConnectionDep,
     paging: PageDep,

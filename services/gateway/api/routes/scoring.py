@@ -11,13 +11,14 @@ from services.gateway.api.deps import ConnectionDep, PageDep, RowId, require_sco
 from services.gateway.queries import scoring as queries
 from services.gateway.shapes import scoring as shapes
 from services.gateway.shapes.common import daily_series, index_by, last_days, page
+from services.gateway.shapes.records import Page, ScoreRow
 
 router = APIRouter(prefix="/api/scoring", tags=["Scoring"], dependencies=[require_scope("read")])
 
 Score = Annotated[float | None, Query(ge=0, le=100, description="on overall_score")]
 
 
-@router.get("/scores", summary="Scores, best overall score first")
+@router.get("/scores", response_model=Page[ScoreRow], summary="Scores, best overall score first")
 async def list_scores(
     connection: ConnectionDep,
     paging: PageDep,

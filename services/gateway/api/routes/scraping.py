@@ -11,13 +11,14 @@ from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, RowId, 
 from services.gateway.queries import scraping as queries
 from services.gateway.shapes import scraping as shapes
 from services.gateway.shapes.common import daily_series, last_days, page
+from services.gateway.shapes.records import Page, ScrapingJobRow
 
 router = APIRouter(prefix="/api/scraping", tags=["Scraping"], dependencies=[require_scope("read")])
 
 ProspectStatus = Literal["new", "processing", "enriched", "scored", "failed"]
 
 
-@router.get("/jobs", summary="Scraping jobs, newest first")
+@router.get("/jobs", response_model=Page[ScrapingJobRow], summary="Scraping jobs, newest first")
 async def list_jobs(
     connection: ConnectionDep,
     paging: PageDep,
