@@ -243,6 +243,8 @@ class Enricher:
                 home = Home(parsed_home, known and known["id"], before, observations)
                 homes[parsed_home.key] = home
             observation = Observation(parsed_home.listing, prospect.observed_at)
+            if home.before is None and home.observations:
+                home.before = merge(list(home.observations.values()))
             previous = home.observations.get(observation.ref)
             if previous is None or previous.observed_at <= observation.observed_at:
                 home.observations[observation.ref] = observation
