@@ -105,8 +105,10 @@ async def load_scores(session: AsyncSession, score_ids: Iterable[int]) -> dict[i
 
 
 async def latest_score_ids(session: AsyncSession, property_ids: Iterable[int]) -> dict[int, int]:
+    """The latest score of each of `property_ids` whose snapshot docgen holds."""
     query = (
         sa.select(docgen_scores.c.property_id, sa.func.max(docgen_scores.c.score_id))
+        .join(docgen_properties, docgen_properties.c.property_id == docgen_scores.c.property_id)
         .where(docgen_scores.c.property_id.in_(set(property_ids)))
         .group_by(docgen_scores.c.property_id)
     )
@@ -114,11 +116,13 @@ async def latest_score_ids(session: AsyncSession, property_ids: Iterable[int]) -
 
 
 async def top_scores(session: AsyncSession, count: int) -> list[tuple[int, int]]:
-    """(property, latest score) of the `count` properties whose latest score is best."""
+    """(property, latest score) of the `count` properties whose latest score is best,
+    among those whose snapshot docgen holds."""
     latest = (
         sa.select(
             docgen_scores.c.property_id, docgen_scores.c.score_id, docgen_scores.c.overall_score
         )
+        .join(docgen_properties, docgen_properties.c.property_id == docgen_scores.c.property_id)
         .distinct(docgen_scores.c.property_id)
         .order_by(docgen_scores.c.property_id, docgen_scores.c.score_id.desc())
         .subquery()

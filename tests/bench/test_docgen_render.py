@@ -1,4 +1,6 @@
-"""Benchmark (`make bench`): the render time of fifty packets through the running docgen."""
+"""Benchmark (`make bench`): packets through the running docgen: the render time of each
+(in its worker process) and packets per second from publishing the scores to the last
+`packet.generated`."""
 
 from __future__ import annotations
 
@@ -23,13 +25,15 @@ from tests.integration.test_docgen_service import (
 
 pytestmark = pytest.mark.stack
 
+PACKETS = 60
 
-async def test_render_time_over_fifty_packets(
+
+async def test_render_time_and_packets_per_second(
     docgen: RunningDocgen, seed: Any, sessions: Any, topic_reader: Any, raw_producer: Any
 ) -> None:
-    """Measures, does not judge: prints p50/p95 of the in-service render time."""
+    """Measures, does not judge: prints p50/p95/p99 render time and packets/s."""
     run_id = unique_run_id("docgen-timing")
-    props = [await seed() for _ in range(50)]
+    props = [await seed() for _ in range(PACKETS)]
     events = [score_created(prop, run_id) for prop in props]
     wanted = {str(derived_event_id("docgen", event.event_id)) for event in events}
     reader = await topic_reader(topics.PACKET_GENERATED)
@@ -42,18 +46,17 @@ async def test_render_time_over_fifty_packets(
         topics.PACKET_GENERATED,
         lambda record: json.loads(record.value)["event_id"] in wanted,
         count=len(events),
-        timeout=240,
+        timeout=300,
     )
     elapsed = asyncio.get_running_loop().time() - started
 
     jobs = await rows(sessions, sa.select(docgen_jobs).where(docgen_jobs.c.dag_run_id == run_id))
-    assert len(jobs) == 50
+    assert len(jobs) == PACKETS
     assert {job["status"] for job in jobs} == {"success"}
     seconds = sorted(job["render_seconds"] for job in jobs)
-    p50 = statistics.median(seconds)
-    p95 = statistics.quantiles(seconds, n=20)[-1]
+    cuts = statistics.quantiles(seconds, n=100)
     print(
-        f"\ndocgen render over {len(seconds)} packets: p50 {p50 * 1000:.0f} ms, "
-        f"p95 {p95 * 1000:.0f} ms, max {seconds[-1] * 1000:.0f} ms; "
-        f"{len(seconds) / elapsed:.1f} packets/s end to end"
+        f"\ndocgen over {len(seconds)} packets: render p50 {statistics.median(seconds) * 1000:.0f} "
+        f"ms, p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, max "
+        f"{seconds[-1] * 1000:.0f} ms; {len(seconds) / elapsed:.1f} packets/s end to end"
     )

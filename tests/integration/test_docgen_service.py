@@ -28,21 +28,33 @@ from aiokafka.structs import OffsetAndMetadata
 from botocore.exceptions import BotoCoreError
 from pypdf import PdfReader
 
+from services.docgen import store as docgen_store
 from services.docgen.app import build
+from services.docgen.config import DocgenConfig
 from services.docgen.handlers import DocgenMetrics, PacketGenerator
-from services.docgen.render import PacketRenderer
+from services.docgen.photos import PhotoFetcher
+from services.docgen.render import RenderPool
 from shared import topics
-from shared.db.tables import docgen_jobs, documents, properties, property_scores, prospect_queue
-from shared.events import DocgenRequested, ScoreCreated, derived_event_id
+from shared.db.tables import (
+    docgen_jobs,
+    docgen_properties,
+    docgen_scores,
+    documents,
+    properties,
+    property_scores,
+    prospect_queue,
+)
+from shared.events import DocgenRequested, PropertyEnriched, ScoreCreated, derived_event_id
 from shared.messaging import is_transient
 from shared.observability import ServiceMetrics
 from shared.settings import Settings
 from shared.storage import ObjectStore
 from tests.conftest import publish, unique_run_id
+from tests.unit.docgen import samples
 
 pytestmark = pytest.mark.stack
 
-CONSUMED_TOPICS = (topics.SCORE_CREATED, topics.DOCGEN_REQUESTED)
+CONSUMED_TOPICS = (topics.PROPERTY_ENRICHED, topics.SCORE_CREATED, topics.DOCGEN_REQUESTED)
 MISSING_PROPERTY_ID = 9_000_000_000_000
 
 
@@ -96,7 +108,7 @@ async def docgen(settings: Settings) -> AsyncIterator[RunningDocgen]:
         f"{service_settings.consumer_group_prefix}-docgen",
         CONSUMED_TOPICS,
     )
-    app = build(service_settings)
+    app = build(service_settings, DocgenConfig(REOS_DOCGEN_FETCH_PHOTOS=False))
     await app.start()
     try:
         yield RunningDocgen(app, service_settings)
@@ -104,7 +116,7 @@ async def docgen(settings: Settings) -> AsyncIterator[RunningDocgen]:
         await app.stop()
 
 
-# --- test data: rows the enricher and the scorer would have written ------------
+# --- test data: what the enricher and the scorer would have written and published ---
 
 
 @dataclass
@@ -112,15 +124,20 @@ class SeededProperty:
     property_id: int
     address: str
     score_ids: list[int]
+    scores: tuple[float, ...]
 
 
 @pytest.fixture
 async def seed(sessions: Any) -> AsyncIterator[Callable[..., Any]]:
-    """`await seed(scores=(72.5,))` inserts a property (and its listing) with those scores."""
+    """`await seed(scores=(72.5,))` inserts a property with those scores, as the enricher
+    and the scorer write them, and docgen's copies of its `property.enriched` and
+    `score.created` events unless `snapshot=False`."""
     property_ids: list[int] = []
     prospect_ids: list[int] = []
 
-    async def insert(scores: tuple[float, ...] = (72.46,), address: str | None = None) -> Any:
+    async def insert(
+        scores: tuple[float, ...] = (72.46,), address: str | None = None, snapshot: bool = True
+    ) -> SeededProperty:
         tag = uuid.uuid4().hex[:10]
         address = address or f"{100 + len(property_ids)} Docgen Test Ave #{tag}"
         async with sessions() as session, session.begin():
@@ -141,29 +158,7 @@ async def seed(sessions: Any) -> AsyncIterator[Callable[..., Any]]:
                 await session.execute(
                     sa.insert(properties)
                     .values(
-                        prospect_id=prospect_id,
-                        property_key=f"docgen-test:{tag}",
-                        address=address,
-                        city="Seattle",
-                        state="WA",
-                        zip_code="98178",
-                        property_type="single_family",
-                        listing_type="for_sale",
-                        bedrooms=3,
-                        bathrooms=2.5,
-                        sqft=1850,
-                        lot_size=5400.0,
-                        year_built=1987,
-                        price=425000.0,
-                        latitude=47.5112,
-                        longitude=-122.257,
-                        enrichment_data={
-                            "county": "King",
-                            "population": 23456,
-                            "median_household_income": 78250,
-                            "zip_centroid": {"lat": 47.5, "lng": -122.25},
-                        },
-                        enrichment_sources=["uszips", {"name": "census_acs", "year": 2016}],
+                        prospect_id=prospect_id, property_key=f"docgen-test:{tag}", address=address
                     )
                     .returning(properties.c.id)
                 )
@@ -179,8 +174,6 @@ async def seed(sessions: Any) -> AsyncIterator[Callable[..., Any]]:
                                 overall_score=overall,
                                 investment_score=68.0,
                                 risk_score=35.3,
-                                roi_estimate=0.0734,
-                                score_components={"cap_rate": 0.0612, "noi": 26010.5},
                                 model_version="test-model-1",
                                 input_hash=f"{tag}-{index}",
                             )
@@ -190,31 +183,52 @@ async def seed(sessions: Any) -> AsyncIterator[Callable[..., Any]]:
                 )
         property_ids.append(property_id)
         prospect_ids.append(prospect_id)
-        return SeededProperty(property_id, address, score_ids)
+        prop = SeededProperty(property_id, address, score_ids, scores)
+        if snapshot:
+            async with sessions() as session, session.begin():
+                await docgen_store.remember_properties(session, [property_enriched(prop)])
+                await docgen_store.remember_scores(
+                    session, [score_created(prop, "docgen-seed", i) for i in range(len(scores))]
+                )
+        return prop
 
     yield insert
 
     async with sessions() as session, session.begin():
-        await session.execute(
-            sa.delete(docgen_jobs).where(docgen_jobs.c.property_id.in_(property_ids))
-        )
+        for table in (docgen_jobs, docgen_scores, docgen_properties):
+            await session.execute(sa.delete(table).where(table.c.property_id.in_(property_ids)))
         await session.execute(sa.delete(properties).where(properties.c.id.in_(property_ids)))
         await session.execute(
             sa.delete(prospect_queue).where(prospect_queue.c.id.in_(prospect_ids))
         )
 
 
+def property_enriched(prop: SeededProperty, run_id: str | None = None) -> PropertyEnriched:
+    street = prop.address.split(" #")[0]
+    return PropertyEnriched(
+        run_id=run_id,
+        property_id=prop.property_id,
+        property_key=f"docgen-test:{prop.property_id}",
+        address=prop.address,
+        listing=samples.listing(source="docgen-test", street=street, photos=()),
+        enrichment=samples.ENRICHMENT,
+    )
+
+
 def score_created(prop: SeededProperty, run_id: str, score_index: int = 0) -> ScoreCreated:
-    return ScoreCreated(
+    return samples.score(
+        occurred_at=datetime.now(UTC),
         run_id=run_id,
         score_id=prop.score_ids[score_index],
         property_id=prop.property_id,
-        model_version="test-model-1",
-        overall_score=72.46,
-        investment_score=68.0,
-        risk_score=35.3,
-        roi_estimate=0.0734,
+        overall_score=prop.scores[score_index],
     )
+
+
+async def publish_scores(raw_producer: Any, prop: SeededProperty, run_id: str) -> None:
+    """Every score of `prop`, as the scorer published them."""
+    for index in range(len(prop.score_ids)):
+        await publish(raw_producer, score_created(prop, run_id, index))
 
 
 # --- Kafka, S3 and database helpers ---------------------------------------------
@@ -268,6 +282,20 @@ async def rows(sessions: Any, query: Any) -> list[Any]:
         return list((await session.execute(query)).mappings())
 
 
+async def job_of(sessions: Any, event_id: uuid.UUID, timeout: float = 60) -> Any:
+    """The `docgen_jobs` row of an event, once docgen has recorded it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        found = await rows(
+            sessions, sa.select(docgen_jobs).where(docgen_jobs.c.source_event_id == event_id)
+        )
+        if found:
+            return found[0]
+        await asyncio.sleep(0.2)
+    pytest.fail(f"no docgen job for event {event_id}")
+
+
 def pdf_text(data: bytes) -> tuple[int, str]:
     reader = PdfReader(io.BytesIO(data))
     return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
@@ -292,7 +320,7 @@ async def test_new_score_becomes_stored_packet_with_document_job_and_event(
     )
     generated = json.loads(record.value)
     settings = docgen.settings
-    key = f"packets/{prop.property_id}/score-{prop.score_ids[0]}-v1.pdf"
+    key = f"packets/{prop.property_id}/score-{prop.score_ids[0]}-v2.pdf"
     assert record.key == str(prop.property_id).encode()
     assert generated["run_id"] == run_id
     assert generated["property_id"] == prop.property_id
@@ -305,7 +333,7 @@ async def test_new_score_becomes_stored_packet_with_document_job_and_event(
     assert document["id"] == generated["document_id"]
     assert document["score_id"] == prop.score_ids[0]
     assert document["document_type"] == "property_packet"
-    assert document["template_version"] == "v1"
+    assert document["template_version"] == "v2"
     assert document["storage_uri"] == generated["storage_uri"]
     assert document["content_type"] == "application/pdf"
     assert document["sha256"] == generated["sha256"]
@@ -333,12 +361,18 @@ async def test_new_score_becomes_stored_packet_with_document_job_and_event(
     }
     assert len(data) == document["size_bytes"]
     pages, text = pdf_text(data)
-    assert pages == 1
-    assert prop.address in text
-    assert "72.5 / 100" in text
-    assert f"run {run_id}" in text
-    assert "Listing: docgen-test" in text
-    assert "Median household income $78,250" in text.replace("\n", " ")
+    flat = " ".join(text.split())
+    assert pages >= 6
+    assert prop.address in flat
+    assert f"Page {pages} of {pages}" in flat
+    assert "Overall score 72.5" in flat
+    assert "Asking price $425,000" in flat
+    assert "Estimated value $468,000" in flat
+    assert "Cash needed $119,000" in flat
+    assert "Aug 19, 2025 0.41 km $455,000" in flat
+    assert f"run {run_id}" in flat
+    assert "Listing: docgen-test" in flat
+    assert "Median household income $84,069" in flat
 
     metrics = (await docgen.get("/metrics")).text
     assert 'reos_docgen_messages_consumed_total{topic="score.created"}' in metrics
@@ -384,12 +418,72 @@ async def test_redelivered_score_event_creates_no_second_job_document_or_object(
     assert (after["ETag"], after["LastModified"]) == (before["ETag"], before["LastModified"])
 
 
-async def test_docgen_request_without_score_writes_up_the_latest_score(
+async def test_same_score_published_again_is_not_rendered_again(
+    docgen: RunningDocgen, seed: Any, sessions: Any, topic_reader: Any, raw_producer: Any
+) -> None:
+    prop = await seed()
+    first, again = (score_created(prop, unique_run_id("docgen")) for _ in range(2))
+    reader = await topic_reader(topics.PACKET_GENERATED)
+    settings = docgen.settings
+
+    await publish(raw_producer, first)
+    (record,) = await records_where(
+        reader, topics.PACKET_GENERATED, event_id_is(derived_event_id("docgen", first.event_id))
+    )
+    key = object_key(json.loads(record.value)["storage_uri"], settings)
+    before = s3_client(settings).head_object(Bucket=settings.s3_bucket, Key=key)
+    await publish(raw_producer, again)
+    job = await job_of(sessions, again.event_id)
+
+    (document,) = await rows(
+        sessions, sa.select(documents).where(documents.c.property_id == prop.property_id)
+    )
+    assert job["status"] == "success"
+    assert job["document_id"] == document["id"]
+    assert job["render_seconds"] is None
+    after = s3_client(settings).head_object(Bucket=settings.s3_bucket, Key=key)
+    assert after["LastModified"] == before["LastModified"]
+
+
+async def test_score_that_arrives_before_its_property_is_written_up_when_the_property_comes(
+    docgen: RunningDocgen, seed: Any, sessions: Any, topic_reader: Any, raw_producer: Any
+) -> None:
+    prop = await seed(snapshot=False)
+    run_id = unique_run_id("docgen")
+    score = score_created(prop, run_id)
+    enriched = property_enriched(prop, run_id)
+    reader = await topic_reader(topics.PACKET_GENERATED)
+
+    await publish(raw_producer, score)
+    waiting = await job_of(sessions, score.event_id)
+    await publish(raw_producer, enriched)
+    (record,) = await records_where(
+        reader,
+        topics.PACKET_GENERATED,
+        event_id_is(derived_event_id("docgen", enriched.event_id, prop.score_ids[0])),
+    )
+
+    assert waiting["status"] == "queued"
+    generated = json.loads(record.value)
+    assert generated["score_id"] == prop.score_ids[0]
+    (job,) = await rows(
+        sessions, sa.select(docgen_jobs).where(docgen_jobs.c.source_event_id == score.event_id)
+    )
+    assert job["status"] == "success"
+    assert job["document_id"] == generated["document_id"]
+
+
+async def test_docgen_request_without_score_writes_up_the_latest_score_again(
     docgen: RunningDocgen, seed: Any, sessions: Any, topic_reader: Any, raw_producer: Any
 ) -> None:
     prop = await seed(scores=(41.0, 88.84))
-    request = DocgenRequested(run_id=unique_run_id("docgen"), property_id=prop.property_id)
+    run_id = unique_run_id("docgen")
     reader = await topic_reader(topics.PACKET_GENERATED)
+    await publish_scores(raw_producer, prop, run_id)
+    await records_where(
+        reader, topics.PACKET_GENERATED, lambda r: json.loads(r.value)["run_id"] == run_id, 2
+    )
+    request = DocgenRequested(run_id=unique_run_id("docgen"), property_id=prop.property_id)
 
     await publish(raw_producer, request)
 
@@ -399,7 +493,7 @@ async def test_docgen_request_without_score_writes_up_the_latest_score(
     generated = json.loads(record.value)
     assert generated["score_id"] == max(prop.score_ids)
     assert generated["storage_uri"].endswith(
-        f"packets/{prop.property_id}/score-{max(prop.score_ids)}-v1.pdf"
+        f"packets/{prop.property_id}/score-{max(prop.score_ids)}-v2.pdf"
     )
     data = (
         s3_client(docgen.settings)
@@ -409,7 +503,43 @@ async def test_docgen_request_without_score_writes_up_the_latest_score(
         )["Body"]
         .read()
     )
-    assert "88.8 / 100" in pdf_text(data)[1]
+    assert "Overall score 88.8" in " ".join(pdf_text(data)[1].split())
+    (job,) = await rows(
+        sessions, sa.select(docgen_jobs).where(docgen_jobs.c.source_event_id == request.event_id)
+    )
+    assert job["render_seconds"] > 0
+
+
+async def test_docgen_request_for_a_list_and_for_the_top_renders_each_packet(
+    docgen: RunningDocgen, seed: Any, sessions: Any, topic_reader: Any, raw_producer: Any
+) -> None:
+    props = [await seed(scores=(60.0,)), await seed(scores=(61.0,))]
+    run_id = unique_run_id("docgen")
+    reader = await topic_reader(topics.PACKET_GENERATED)
+    async with sessions() as session, session.begin():
+        await docgen_store.remember_scores(session, [score_created(p, run_id) for p in props])
+    listed = DocgenRequested(
+        run_id=unique_run_id("docgen"), property_ids=[p.property_id for p in props]
+    )
+    top = DocgenRequested(run_id=unique_run_id("docgen"), top=2)
+
+    await publish(raw_producer, listed)
+    await publish(raw_producer, top)
+
+    by_list = await records_where(
+        reader, topics.PACKET_GENERATED, lambda r: json.loads(r.value)["run_id"] == listed.run_id, 2
+    )
+    by_top = await records_where(
+        reader, topics.PACKET_GENERATED, lambda r: json.loads(r.value)["run_id"] == top.run_id, 2
+    )
+    assert sorted(json.loads(r.value)["property_id"] for r in by_list) == sorted(
+        p.property_id for p in props
+    )
+    assert len({json.loads(r.value)["property_id"] for r in by_top}) == 2
+    jobs = await rows(
+        sessions, sa.select(docgen_jobs).where(docgen_jobs.c.dag_run_id == listed.run_id)
+    )
+    assert {job["status"] for job in jobs} == {"success"} and len(jobs) == 2
 
 
 async def test_request_for_missing_property_is_dead_lettered_and_next_request_still_served(
@@ -443,9 +573,11 @@ async def test_request_for_missing_property_is_dead_lettered_and_next_request_st
 
 
 async def test_score_of_another_property_is_dead_lettered(
-    docgen: RunningDocgen, seed: Any, topic_reader: Any, raw_producer: Any
+    docgen: RunningDocgen, seed: Any, sessions: Any, topic_reader: Any, raw_producer: Any
 ) -> None:
     prop, other = await seed(), await seed()
+    async with sessions() as session, session.begin():
+        await docgen_store.remember_scores(session, [score_created(other, "docgen-other")])
     request = DocgenRequested(
         run_id=unique_run_id("docgen"), property_id=prop.property_id, score_id=other.score_ids[0]
     )
@@ -476,16 +608,21 @@ async def test_object_store_outage_is_an_outage_and_records_nothing(
     unreachable = settings.model_copy(
         update={"s3_endpoint_url": f"http://127.0.0.1:{closed_port()}"}
     )
+    renderer = RenderPool(1)
     generator = PacketGenerator(
-        PacketRenderer(),
+        renderer,
         ObjectStore(unreachable),
         DocgenMetrics.register(ServiceMetrics("docgen_outage_test")),
+        PhotoFetcher(1.0, 1000, enabled=False),
     )
     event = score_created(prop, unique_run_id("docgen"))
 
-    with pytest.raises(BotoCoreError) as raised:
-        async with sessions() as session, session.begin():
-            await generator.on_score_created(session, event)
+    try:
+        with pytest.raises(BotoCoreError) as raised:
+            async with sessions() as session, session.begin():
+                await generator.on_score_created(session, event)
+    finally:
+        renderer.close()
 
     assert is_transient(raised.value)
     assert (
