@@ -3,9 +3,72 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from services.gateway.shapes.common import job_counts, percent
+from services.gateway.shapes.records import (
+    Count,
+    EnrichmentJobRow,
+    JobCounts,
+    PropertyRow,
+    Record,
+)
+
+
+class EnrichmentJobDetails(EnrichmentJobRow):
+    prospect_id: int | None
+    error_log: str | None
+    updated_at: datetime
+
+
+class EnrichedPropertyRow(PropertyRow):
+    """PropertyRow with the columns this project adds."""
+
+    listing_type: str | None = Field(description="for_sale, for_rent, sold or off_market")
+    latitude: float | None
+    longitude: float | None
+    dag_run_id: str | None = Field(description="the run that last enriched the home")
+
+
+class EnrichedProperty(EnrichedPropertyRow):
+    enrichment_data: dict[str, Any] = Field(description="location, demographics, quality, ...")
+
+
+class PropertyCounts(Record):
+    total: int
+    with_pricing: int
+    with_details: int = Field(description="bedrooms known")
+    completeness_rate: float = Field(description="percent with both the price and details")
+
+
+class EnrichmentActivity(Record):
+    last_24h_enrichments: int
+
+
+class TypeCount(Count):
+    type: str
+
+
+class EnrichmentOverview(Record):
+    jobs: JobCounts
+    properties: PropertyCounts
+    recent_activity: EnrichmentActivity
+    enrichment_types: list[TypeCount]
+
+
+class FieldCompleteness(Record):
+    count: int
+    percentage: float
+
+
+class DataQuality(Record):
+    total_properties: int
+    overall_completeness: float = Field(description="the mean of the fields' percentages")
+    field_completeness: dict[str, FieldCompleteness]
+
 
 ENRICHMENT_JOB_FIELDS = (
     "id",

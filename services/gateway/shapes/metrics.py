@@ -3,10 +3,137 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from pydantic import Field
+
 from services.gateway.shapes.common import percent, rounded
+from services.gateway.shapes.records import Record
+
+
+class DataPipelineCounts(Record):
+    total_prospects: int
+    total_properties: int
+    total_scores: int
+    new_prospects_pending: int
+    enriched_properties: int
+
+
+class PipelineExecution(Record):
+    total_runs: int
+    successful_runs: int
+    success_rate: float
+
+
+class ActiveJobs(Record):
+    scraping: int
+    enrichment: int
+    total: int
+
+
+class LastDayActivity(Record):
+    prospects_scraped: int
+    properties_enriched: int
+    properties_scored: int
+
+
+class DataFlow(Record):
+    conversion_rate: float = Field(description="percent: properties per prospect")
+    scoring_rate: float = Field(description="percent of properties with a score")
+
+
+class MetricsOverview(Record):
+    data_pipeline: DataPipelineCounts
+    pipeline_execution: PipelineExecution
+    active_jobs: ActiveJobs
+    recent_activity_24h: LastDayActivity
+    data_flow: DataFlow
+    timestamp: str
+
+
+class QualityMetric(Record):
+    id: int
+    metric_type: str
+    metric_name: str
+    value: float
+    threshold: float | None
+    is_passing: bool
+    entity_type: str | None
+    entity_id: str | None
+    details: dict[str, Any] | None
+    measured_at: datetime
+
+
+class QualityMetrics(Record):
+    total: int = Field(description="measurements of the type asked for, over every page")
+    data: list[QualityMetric] = Field(description="newest first")
+
+
+class DailyThroughput(Record):
+    date: str = Field(description="YYYY-MM-DD (UTC)")
+    scraped: int
+    enriched: int
+    scored: int
+
+
+class Throughput(Record):
+    days: int
+    data: list[DailyThroughput] = Field(description="one entry per day, oldest first")
+
+
+class AverageDurations(Record):
+    scraping_seconds: float
+    enrichment_seconds: float
+    scoring_seconds: float
+    docgen_seconds: float
+    pipeline_seconds: float
+
+
+class ErrorRate(Record):
+    total: int = Field(description="finished jobs")
+    failed: int
+    rate_percent: float
+
+
+class ErrorRates(Record):
+    scraping: ErrorRate
+    enrichment: ErrorRate
+    scoring: ErrorRate
+    docgen: ErrorRate
+
+
+class Performance(Record):
+    average_durations: AverageDurations
+    error_rates: ErrorRates
+    timestamp: str
+
+
+class FunnelStages(Record):
+    scraped: int = Field(alias="1_scraped")
+    processing: int = Field(alias="2_processing")
+    enriched: int = Field(alias="3_enriched")
+    scored: int = Field(alias="4_scored")
+    documented: int = Field(alias="5_documented")
+
+
+class ConversionRates(Record):
+    prospect_to_property_percent: float
+    property_to_scored_percent: float
+    overall_conversion_percent: float
+
+
+class Dropped(Record):
+    failed_prospects: int
+    drop_rate_percent: float
+
+
+class Funnel(Record):
+    stages: FunnelStages
+    conversion_rates: ConversionRates
+    dropped: Dropped
+    timestamp: str
+
 
 QUALITY_FIELDS = (
     "id",

@@ -6,9 +6,144 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from services.gateway.pipelines import Pipeline
 from services.gateway.runs import TaskView
 from services.gateway.shapes.common import rounded
+from services.gateway.shapes.records import Record
+
+RunState = str
+"""queued, running, success or failed."""
+
+
+class RunSummary(Record):
+    dag_run_id: str
+    state: RunState
+    execution_date: datetime
+    start_date: datetime | None
+    end_date: datetime | None
+
+
+class Dag(Record):
+    """A pipeline (the original's DAG) with its newest runs."""
+
+    dag_id: str
+    description: str
+    is_paused: bool
+    is_active: bool
+    schedule: str | None
+    tags: list[str]
+    tasks: list[str] = Field(description="its stages, in order (scrape, enrich, score, docgen)")
+    recent_runs: list[RunSummary] = Field(description="at most 5, newest first")
+
+
+class DagDetails(Dag):
+    params: dict[str, Any] = Field(description="JSON schema of the `conf` a trigger accepts")
+
+
+class DagOverview(Dag):
+    last_run_at: datetime | None
+    success_count: int
+    failed_count: int
+    running_count: int
+    queued_count: int
+    total_runs: int
+
+
+class PipelinesOverview(Record):
+    total_dags: int
+    active_dags: int
+    paused_dags: int
+    dags: list[DagOverview]
+
+
+class DagList(Record):
+    dags: list[Dag]
+    total_entries: int
+
+
+class DagRun(Record):
+    dag_id: str
+    dag_run_id: str
+    state: RunState
+    execution_date: datetime
+    start_date: datetime | None
+    end_date: datetime | None
+    duration_seconds: float | None
+    tasks_total: int
+    tasks_success: int
+    tasks_failed: int
+    conf: dict[str, Any]
+
+
+class DagRunList(Record):
+    dag_runs: list[DagRun]
+    total_entries: int = Field(description="runs matching the filter, over every page")
+
+
+class TaskInstance(Record):
+    task_id: str = Field(description="the stage: scrape, enrich, score or docgen")
+    dag_id: str
+    dag_run_id: str
+    state: str
+    start_date: datetime | None
+    end_date: datetime | None
+    duration: float | None = Field(description="seconds")
+    try_number: int
+    items_total: int
+    items_success: int
+    items_failed: int
+
+
+class TaskList(Record):
+    task_instances: list[TaskInstance]
+    total_entries: int
+
+
+class TriggeredRun(Record):
+    dag_id: str
+    dag_run_id: str
+    state: RunState
+    execution_date: datetime
+    conf: dict[str, Any]
+
+
+class Triggered(Record):
+    message: str
+    dag_run: TriggeredRun
+    events_published: int = Field(description="request events published for the run")
+
+
+class RunRecord(Record):
+    id: int
+    dag_id: str
+    dag_run_id: str
+    status: RunState
+    execution_date: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    duration_seconds: float | None
+    tasks_total: int
+    tasks_success: int
+    tasks_failed: int
+
+
+class RecentRuns(Record):
+    data: list[RunRecord]
+
+
+class DailyRuns(Record):
+    date: str = Field(description="YYYY-MM-DD (UTC)")
+    total_runs: int
+    successful_runs: int
+    failed_runs: int
+    avg_duration_seconds: float
+
+
+class DailyRunSeries(Record):
+    data: list[DailyRuns] = Field(description="one entry per day, oldest first")
+
 
 RECENT_RUNS_PER_DAG = 5
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.gateway.shapes.records import PropertyRow
 from shared.listing import DistressKind, ListingStatus, PropertyType
 
 SortKey = Literal[
@@ -93,28 +94,6 @@ RANGES = (
     ("min_score", "max_score"),
     ("min_cap_rate", "max_cap_rate"),
 )
-
-
-class PropertyRow(BaseModel):
-    """The seed's PropertyRow: a home's facts, with the scorer's latest estimated value."""
-
-    id: int
-    prospect_id: int | None
-    address: str
-    city: str | None
-    state: str | None
-    zip_code: str | None
-    property_type: str | None
-    bedrooms: int | None
-    bathrooms: float | None
-    sqft: int | None
-    lot_size: float | None
-    year_built: int | None
-    price: float | None
-    estimated_value: float | None
-    enrichment_sources: list[dict[str, Any]]
-    created_at: datetime
-    updated_at: datetime
 
 
 class PropertySummary(PropertyRow):

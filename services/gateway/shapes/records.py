@@ -42,6 +42,9 @@ class EnrichmentJobRow(Record):
 
 
 class PropertyRow(Record):
+    """The seed's PropertyRow: a home's facts (the enricher's), with the scorer's latest
+    estimated value. Lists that show more of a home subclass it."""
+
     id: int
     prospect_id: int | None
     address: str
@@ -56,24 +59,27 @@ class PropertyRow(Record):
     year_built: int | None
     price: float | None
     estimated_value: float | None = Field(description="the latest score's valuation")
-    enrichment_sources: Any
+    enrichment_sources: list[dict[str, Any]] = Field(
+        description="where each fact came from: listing sources, geocoder, census, ..."
+    )
     created_at: datetime
     updated_at: datetime
-    listing_type: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    dag_run_id: str | None = None
 
 
-class ScoreRow(Record):
-    id: int
-    property_id: int
-    dag_run_id: str | None
+class ScoreFigures(Record):
+    """The figures of one score, as every score listing shows them."""
+
     overall_score: float
     investment_score: float
     risk_score: float
     roi_estimate: float | None
     model_version: str
+
+
+class ScoreRow(ScoreFigures):
+    id: int
+    property_id: int
+    dag_run_id: str | None
     created_at: datetime
 
 
@@ -87,3 +93,18 @@ class Page(BaseModel, Generic[RowModel]):
     limit: int
     offset: int
     data: list[RowModel]
+
+
+class JobCounts(Record):
+    """Jobs per status; the success rate (percent) is over every job."""
+
+    total: int
+    running: int
+    queued: int
+    successful: int
+    failed: int
+    success_rate: float
+
+
+class Count(Record):
+    count: int

@@ -3,9 +3,99 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from services.gateway.shapes.common import rounded
+from services.gateway.shapes.records import Count, Record, ScoreFigures, ScoreRow
+
+
+class ScoreDetails(ScoreRow):
+    score_components: dict[str, Any] = Field(
+        description="overall, investment and risk components, the valuation, rent and returns"
+    )
+    features_used: dict[str, Any]
+    updated_at: datetime
+
+
+class ScoreHistoryItem(ScoreFigures):
+    id: int
+    created_at: datetime
+
+
+class ScoreHistory(Record):
+    property_id: int
+    data: list[ScoreHistoryItem] = Field(description="newest first")
+
+
+class TopPropertyFacts(Record):
+    address: str
+    city: str | None
+    state: str | None
+    property_type: str | None
+    bedrooms: int | None
+    bathrooms: float | None
+    sqft: int | None
+    price: float | None
+    estimated_value: float | None
+
+
+class TopProperty(ScoreFigures):
+    score_id: int
+    property_id: int
+    property: TopPropertyFacts
+    created_at: datetime
+
+
+class TopProperties(Record):
+    data: list[TopProperty] = Field(description="latest score per property, best first")
+
+
+class ScoreAverages(Record):
+    overall_score: float
+    investment_score: float
+    risk_score: float
+    roi_estimate: float
+
+
+class ScoreDistribution(Record):
+    """Scores per bucket `[min,max)`; the last bucket includes 100."""
+
+    bucket_0_20: int = Field(alias="0-20")
+    bucket_20_40: int = Field(alias="20-40")
+    bucket_40_60: int = Field(alias="40-60")
+    bucket_60_80: int = Field(alias="60-80")
+    bucket_80_100: int = Field(alias="80-100")
+
+
+class ScoringActivity(Record):
+    last_24h_scores: int
+
+
+class VersionCount(Count):
+    version: str
+
+
+class ScoringOverview(Record):
+    total_scores: int
+    properties_scored: int
+    averages: ScoreAverages
+    score_distribution: ScoreDistribution
+    recent_activity: ScoringActivity
+    model_versions: list[VersionCount] = Field(description="scores per model version, most first")
+
+
+class ScoreTrend(Record):
+    date: str = Field(description="YYYY-MM-DD (UTC)")
+    scores_created: int
+    average_score: float
+
+
+class ScoreTrends(Record):
+    data: list[ScoreTrend] = Field(description="one entry per day, oldest first")
+
 
 TOP_PROPERTY_FIELDS = (
     "address",

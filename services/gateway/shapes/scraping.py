@@ -3,9 +3,74 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from pydantic import Field
+
 from services.gateway.shapes.common import job_counts, percent
+from services.gateway.shapes.records import Count, JobCounts, Record, ScrapingJobRow
+
+
+class ScrapingJobDetails(ScrapingJobRow):
+    pages_crawled: int
+    config: dict[str, Any] = Field(description="the crawl's request (source, filters)")
+    error_log: str | None
+    updated_at: datetime
+
+
+class ProspectRow(Record):
+    """A listing as scraped, before enrichment (the prospect queue)."""
+
+    id: int
+    source: str
+    source_id: str
+    url: str | None
+    status: str = Field(description="new, processing, enriched, scored or failed")
+    dag_run_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    payload: dict[str, Any] = Field(description="the listing as the spider read it")
+
+
+class ProspectCounts(Record):
+    total: int
+    new: int
+    processed: int = Field(description="enriched or scored")
+    processing_rate: float = Field(description="percent of all prospects processed")
+
+
+class ItemCounts(Record):
+    scraped: int
+    failed: int
+    success_rate: float
+
+
+class ScrapingActivity(Record):
+    last_24h_prospects: int
+
+
+class SourceCount(Count):
+    source: str
+
+
+class ScrapingOverview(Record):
+    jobs: JobCounts
+    prospects: ProspectCounts
+    items: ItemCounts
+    recent_activity: ScrapingActivity
+    sources: list[SourceCount] = Field(description="prospects per source, most first")
+
+
+class DailyScraped(Record):
+    date: str = Field(description="YYYY-MM-DD (UTC)")
+    total: int
+    by_source: dict[str, int]
+
+
+class DailyScrapedSeries(Record):
+    data: list[DailyScraped] = Field(description="one entry per day, oldest first")
+
 
 SCRAPING_JOB_FIELDS = (
     "id",

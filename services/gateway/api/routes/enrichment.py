@@ -10,7 +10,7 @@ from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, RowId, 
 from services.gateway.queries import enrichment as queries
 from services.gateway.shapes import enrichment as shapes
 from services.gateway.shapes.common import page
-from services.gateway.shapes.records import EnrichmentJobRow, Page, PropertyRow
+from services.gateway.shapes.records import EnrichmentJobRow, Page
 
 router = APIRouter(
     prefix="/api/enrichment", tags=["Enrichment"], dependencies=[require_scope("read")]
@@ -30,7 +30,11 @@ async def list_jobs(
     return page(total, paging.limit, paging.offset, [shapes.enrichment_job(row) for row in rows])
 
 
-@router.get("/jobs/{job_id}", summary="One enrichment job with its errors")
+@router.get(
+    "/jobs/{job_id}",
+    response_model=shapes.EnrichmentJobDetails,
+    summary="One enrichment job with its errors",
+)
 async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_job(connection, job_id)
     if row is None:
@@ -40,7 +44,7 @@ async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
 
 @router.get(
     "/properties",
-    response_model=Page[PropertyRow],
+    response_model=Page[shapes.EnrichedPropertyRow],
     summary="Enriched properties, newest first, by exact city/state/type",
 )
 async def list_properties(
@@ -55,7 +59,11 @@ async def list_properties(
     return page(total, paging.limit, paging.offset, [shapes.property_row(row) for row in rows])
 
 
-@router.get("/properties/{property_id}", summary="One property with all its enrichment data")
+@router.get(
+    "/properties/{property_id}",
+    response_model=shapes.EnrichedProperty,
+    summary="One property with all its enrichment data",
+)
 async def get_property(property_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_property(connection, property_id)
     if row is None:
@@ -63,12 +71,20 @@ async def get_property(property_id: RowId, connection: ConnectionDep) -> dict[st
     return shapes.property_details(row)
 
 
-@router.get("/stats/overview", summary="Job counts, property completeness, enrichment types")
+@router.get(
+    "/stats/overview",
+    response_model=shapes.EnrichmentOverview,
+    summary="Job counts, property completeness, enrichment types",
+)
 async def overview(connection: ConnectionDep) -> dict[str, Any]:
     counts = await queries.overview(connection)
     return shapes.overview(counts["jobs"], counts["properties"], counts["types"])
 
 
-@router.get("/stats/data-quality", summary="How complete each property field is")
+@router.get(
+    "/stats/data-quality",
+    response_model=shapes.DataQuality,
+    summary="How complete each property field is",
+)
 async def data_quality(connection: ConnectionDep) -> dict[str, Any]:
     return shapes.data_quality(await queries.field_counts(connection, shapes.QUALITY_FIELDS))

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.gateway.api.deps import GatewayDep, require_scope
+from services.gateway.shapes.events import AsyncApiDocument
 from shared.asyncapi import platform_document
 
 router = APIRouter(prefix="/api/events", tags=["Events"], dependencies=[require_scope("read")])
@@ -18,6 +19,10 @@ def _document(bootstrap_servers: str) -> dict[str, Any]:
     return platform_document(bootstrap_servers)
 
 
-@router.get("/asyncapi.json", summary="AsyncAPI document of every topic and its events")
+@router.get(
+    "/asyncapi.json",
+    response_model=AsyncApiDocument,
+    summary="AsyncAPI document of every topic and its events",
+)
 async def asyncapi(gateway: GatewayDep) -> dict[str, Any]:
     return _document(gateway.settings.kafka_bootstrap_servers)

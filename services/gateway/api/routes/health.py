@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException
 
 from services.gateway import health, probes
 from services.gateway.api.deps import GatewayDep, require_scope
+from services.gateway.shapes import health as shapes
 from shared.service import ping_database
 
 router = APIRouter(prefix="/api/health", tags=["Health"])
@@ -22,12 +23,17 @@ READ = require_scope("read")
 CPU_SAMPLE_SECONDS = 1.0
 
 
-@router.get("/", summary="Basic health check")
+@router.get("/", response_model=shapes.BasicHealth, summary="Basic health check")
 async def basic() -> dict[str, Any]:
     return {"status": "healthy", "timestamp": health.timestamp(), "service": SERVICE_NAME}
 
 
-@router.get("/database", dependencies=[READ], summary="Database connectivity and connection pool")
+@router.get(
+    "/database",
+    dependencies=[READ],
+    response_model=shapes.DatabaseHealth,
+    summary="Database connectivity and connection pool",
+)
 async def database(gateway: GatewayDep) -> dict[str, Any]:
     try:
         await asyncio.wait_for(ping_database(gateway.engine), probes.CHECK_TIMEOUT_SECONDS)
@@ -63,13 +69,24 @@ async def _kafka(gateway: GatewayDep) -> dict[str, Any]:
     return health.kafka_summary(cluster, topics)
 
 
-@router.get("/kafka", dependencies=[READ], summary="Message broker: brokers, controller and topics")
+@router.get(
+    "/kafka",
+    dependencies=[READ],
+    response_model=shapes.KafkaHealth,
+    response_model_exclude_unset=True,
+    summary="Message broker: brokers, controller and topics",
+)
 async def kafka(gateway: GatewayDep) -> dict[str, Any]:
     summary = await _kafka(gateway)
     return {"status": summary["status"], "kafka": summary, "timestamp": health.timestamp()}
 
 
-@router.get("/system", dependencies=[READ], summary="CPU, memory and disk of the host")
+@router.get(
+    "/system",
+    dependencies=[READ],
+    response_model=shapes.SystemHealth,
+    summary="CPU, memory and disk of the host",
+)
 async def system() -> dict[str, Any]:
     try:
         snapshot = await probes.system_snapshot(CPU_SAMPLE_SECONDS)
@@ -133,6 +150,8 @@ async def _kafka_component(gateway: GatewayDep) -> dict[str, Any]:
 @router.get(
     "/comprehensive",
     dependencies=[READ],
+    response_model=shapes.ComprehensiveHealth,
+    response_model_exclude_unset=True,
     summary="Every dependency at once; degraded when one fails",
 )
 async def comprehensive(gateway: GatewayDep) -> dict[str, Any]:
@@ -156,7 +175,11 @@ async def comprehensive(gateway: GatewayDep) -> dict[str, Any]:
     }
 
 
-@router.get("/ready", summary="Readiness: the database and the broker answer")
+@router.get(
+    "/ready",
+    response_model=shapes.Readiness,
+    summary="Readiness: the database and the broker answer",
+)
 async def ready(gateway: GatewayDep) -> dict[str, Any]:
     results = await gateway.readiness.run()
     failed = {name: result for name, result in results.items() if result != "ok"}
@@ -172,6 +195,6 @@ async def ready(gateway: GatewayDep) -> dict[str, Any]:
     return {"status": "ready", "timestamp": health.timestamp()}
 
 
-@router.get("/live", summary="Liveness: the process answers")
+@router.get("/live", response_model=shapes.Liveness, summary="Liveness: the process answers")
 async def live() -> dict[str, Any]:
     return {"status": "alive", "timestamp": health.timestamp()}

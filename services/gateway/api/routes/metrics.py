@@ -16,12 +16,20 @@ from services.gateway.shapes.common import last_days
 router = APIRouter(prefix="/api/metrics", tags=["Metrics"], dependencies=[require_scope("read")])
 
 
-@router.get("/overview", summary="Counts of every stage, runs, active jobs, last-day activity")
+@router.get(
+    "/overview",
+    response_model=shapes.MetricsOverview,
+    summary="Counts of every stage, runs, active jobs, last-day activity",
+)
 async def overview(connection: ConnectionDep) -> dict[str, Any]:
     return shapes.overview(await queries.overview(connection), timestamp())
 
 
-@router.get("/quality", summary="Data quality measurements, newest first")
+@router.get(
+    "/quality",
+    response_model=shapes.QualityMetrics,
+    summary="Data quality measurements, newest first",
+)
 async def quality(
     connection: ConnectionDep,
     metric_type: str | None = None,
@@ -31,7 +39,11 @@ async def quality(
     return {"total": total, "data": [shapes.quality_metric(row) for row in rows]}
 
 
-@router.get("/throughput", summary="Items through each stage per day (UTC)")
+@router.get(
+    "/throughput",
+    response_model=shapes.Throughput,
+    summary="Items through each stage per day (UTC)",
+)
 async def throughput(
     connection: ConnectionDep, days: Annotated[int, Query(ge=1, le=30)] = 7
 ) -> dict[str, Any]:
@@ -39,11 +51,19 @@ async def throughput(
     return shapes.throughput(window, await queries.throughput(connection, window[0]))
 
 
-@router.get("/performance", summary="Mean durations and error rates per stage")
+@router.get(
+    "/performance",
+    response_model=shapes.Performance,
+    summary="Mean durations and error rates per stage",
+)
 async def performance(connection: ConnectionDep) -> dict[str, Any]:
     return shapes.performance(await queries.performance(connection), timestamp())
 
 
-@router.get("/funnel", summary="How many items reach each stage, and how many drop out")
+@router.get(
+    "/funnel",
+    response_model=shapes.Funnel,
+    summary="How many items reach each stage, and how many drop out",
+)
 async def funnel(connection: ConnectionDep) -> dict[str, Any]:
     return shapes.funnel(await queries.funnel(connection), timestamp())

@@ -50,7 +50,11 @@ def _valid_conf(pipeline: Pipeline, conf: dict[str, Any]) -> Conf:
         ) from None
 
 
-@router.get("/overview", summary="Every pipeline with its recent runs and run counts")
+@router.get(
+    "/overview",
+    response_model=shapes.PipelinesOverview,
+    summary="Every pipeline with its recent runs and run counts",
+)
 async def overview(connection: ConnectionDep) -> dict[str, Any]:
     recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
     counts = await queries.state_counts_by_dag(connection)
@@ -62,7 +66,7 @@ async def overview(connection: ConnectionDep) -> dict[str, Any]:
     )
 
 
-@router.get("/dags", summary="The pipelines with their recent runs")
+@router.get("/dags", response_model=shapes.DagList, summary="The pipelines with their recent runs")
 async def list_dags(
     connection: ConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
@@ -76,14 +80,22 @@ async def list_dags(
     }
 
 
-@router.get("/dags/{dag_id}", summary="One pipeline with its parameters schema")
+@router.get(
+    "/dags/{dag_id}",
+    response_model=shapes.DagDetails,
+    summary="One pipeline with its parameters schema",
+)
 async def get_dag(dag_id: str, connection: ConnectionDep) -> dict[str, Any]:
     pipeline = _pipeline(dag_id)
     _, recent = await queries.list_runs(connection, dag_id, None, shapes.RECENT_RUNS_PER_DAG, 0)
     return shapes.dag_details(pipeline, recent)
 
 
-@router.get("/dags/{dag_id}/runs", summary="The runs of a pipeline, newest first")
+@router.get(
+    "/dags/{dag_id}/runs",
+    response_model=shapes.DagRunList,
+    summary="The runs of a pipeline, newest first",
+)
 async def list_dag_runs(
     dag_id: str,
     connection: ConnectionDep,
@@ -104,7 +116,7 @@ async def _current_run(connection: ConnectionDep, dag_id: str, dag_run_id: str) 
     return found
 
 
-@router.get("/dags/{dag_id}/runs/{dag_run_id}", summary="One run")
+@router.get("/dags/{dag_id}/runs/{dag_run_id}", response_model=shapes.DagRun, summary="One run")
 async def get_dag_run(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> dict[str, Any]:
     row, _ = await _current_run(connection, dag_id, dag_run_id)
     return shapes.dag_run(row)
@@ -112,6 +124,7 @@ async def get_dag_run(dag_id: str, dag_run_id: str, connection: ConnectionDep) -
 
 @router.get(
     "/dags/{dag_id}/runs/{dag_run_id}/tasks",
+    response_model=shapes.TaskList,
     summary="The tasks of a run: one per stage (scrape, enrich, score, docgen)",
 )
 async def list_run_tasks(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> dict[str, Any]:
@@ -124,6 +137,7 @@ async def list_run_tasks(dag_id: str, dag_run_id: str, connection: ConnectionDep
 
 @router.post(
     "/dags/{dag_id}/trigger",
+    response_model=shapes.Triggered,
     summary="Start a run: publish the pipeline's request event(s) with a new run id",
     dependencies=[require_scope("operate")],
     responses={
@@ -169,7 +183,9 @@ async def trigger_dag(
     return shapes.triggered(pipeline, run, len(events))
 
 
-@router.get("/runs/recent", summary="The newest runs of all pipelines")
+@router.get(
+    "/runs/recent", response_model=shapes.RecentRuns, summary="The newest runs of all pipelines"
+)
 async def recent_runs(
     connection: ConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -178,7 +194,11 @@ async def recent_runs(
     return {"data": [shapes.run_record(row) for row in rows]}
 
 
-@router.get("/stats/daily", summary="Runs per day (UTC) with their outcome and mean duration")
+@router.get(
+    "/stats/daily",
+    response_model=shapes.DailyRunSeries,
+    summary="Runs per day (UTC) with their outcome and mean duration",
+)
 async def daily_stats(
     connection: ConnectionDep,
     days: Annotated[int, Query(ge=1, le=30)] = 7,

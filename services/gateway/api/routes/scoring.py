@@ -35,7 +35,11 @@ async def list_scores(
     return page(total, paging.limit, paging.offset, [shapes.score_row(row) for row in rows])
 
 
-@router.get("/scores/{score_id}", summary="One score with all its components")
+@router.get(
+    "/scores/{score_id}",
+    response_model=shapes.ScoreDetails,
+    summary="One score with all its components",
+)
 async def get_score(score_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_score(connection, score_id)
     if row is None:
@@ -43,7 +47,11 @@ async def get_score(score_id: RowId, connection: ConnectionDep) -> dict[str, Any
     return shapes.score_details(row)
 
 
-@router.get("/properties/{property_id}/scores", summary="Every score of a property, newest first")
+@router.get(
+    "/properties/{property_id}/scores",
+    response_model=shapes.ScoreHistory,
+    summary="Every score of a property, newest first",
+)
 async def property_scores(property_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     rows = await queries.property_scores_of(connection, property_id)
     if not rows:
@@ -51,7 +59,11 @@ async def property_scores(property_id: RowId, connection: ConnectionDep) -> dict
     return shapes.score_history(property_id, rows)
 
 
-@router.get("/top-properties", summary="The best properties by their latest score")
+@router.get(
+    "/top-properties",
+    response_model=shapes.TopProperties,
+    summary="The best properties by their latest score",
+)
 async def top_properties(
     connection: ConnectionDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> dict[str, Any]:
@@ -59,13 +71,21 @@ async def top_properties(
     return {"data": [shapes.top_property(row) for row in rows]}
 
 
-@router.get("/stats/overview", summary="Score averages, distribution and model versions")
+@router.get(
+    "/stats/overview",
+    response_model=shapes.ScoringOverview,
+    summary="Score averages, distribution and model versions",
+)
 async def overview(connection: ConnectionDep) -> dict[str, Any]:
     counts = await queries.overview(connection)
     return shapes.overview(counts["totals"], counts["by_whole_score"], counts["versions"])
 
 
-@router.get("/stats/trends", summary="Scores created per day (UTC) and their mean")
+@router.get(
+    "/stats/trends",
+    response_model=shapes.ScoreTrends,
+    summary="Scores created per day (UTC) and their mean",
+)
 async def trends(
     connection: ConnectionDep, days: Annotated[int, Query(ge=1, le=90)] = 30
 ) -> dict[str, Any]:

@@ -29,7 +29,11 @@ async def list_jobs(
     return page(total, paging.limit, paging.offset, [shapes.scraping_job(row) for row in rows])
 
 
-@router.get("/jobs/{job_id}", summary="One scraping job with its configuration and errors")
+@router.get(
+    "/jobs/{job_id}",
+    response_model=shapes.ScrapingJobDetails,
+    summary="One scraping job with its configuration and errors",
+)
 async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     row = await queries.get_job(connection, job_id)
     if row is None:
@@ -37,7 +41,11 @@ async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
     return shapes.scraping_job_details(row)
 
 
-@router.get("/queue", summary="The prospect queue: listings as scraped, newest first")
+@router.get(
+    "/queue",
+    response_model=Page[shapes.ProspectRow],
+    summary="The prospect queue: listings as scraped, newest first",
+)
 async def prospect_queue(
     connection: ConnectionDep,
     paging: PageDep,
@@ -50,13 +58,21 @@ async def prospect_queue(
     return page(total, paging.limit, paging.offset, [shapes.prospect(row) for row in rows])
 
 
-@router.get("/stats/overview", summary="Job, prospect and listing counts; prospects per source")
+@router.get(
+    "/stats/overview",
+    response_model=shapes.ScrapingOverview,
+    summary="Job, prospect and listing counts; prospects per source",
+)
 async def overview(connection: ConnectionDep) -> dict[str, Any]:
     counts = await queries.overview(connection)
     return shapes.overview(counts["jobs"], counts["prospects"], counts["sources"])
 
 
-@router.get("/stats/daily", summary="Prospects scraped per day (UTC) and source")
+@router.get(
+    "/stats/daily",
+    response_model=shapes.DailyScrapedSeries,
+    summary="Prospects scraped per day (UTC) and source",
+)
 async def daily(
     connection: ConnectionDep, days: Annotated[int, Query(ge=1, le=30)] = 7
 ) -> dict[str, Any]:

@@ -1,0 +1,62 @@
+"""`/openapi.json` documents every field of every JSON answer: each route declares a
+response model, and the shapes clients parse keep their original key names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.gateway.app import build
+from services.gateway.shapes.enrichment import EnrichedPropertyRow
+from services.gateway.shapes.properties import PropertySummary
+from services.gateway.shapes.records import PropertyRow
+from shared.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return build(Settings()).openapi()
+
+
+def _json_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
+    for status in ("200", "202"):
+        content = operation["responses"].get(status, {}).get("content", {})
+        if "application/json" in content:
+            return content["application/json"]["schema"]
+    return None
+
+
+def test_every_json_answer_has_a_declared_model(document: dict[str, Any]) -> None:
+    untyped = [
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if (schema := _json_schema(operation)) is not None and "$ref" not in schema
+    ]
+    assert untyped == []
+
+
+def test_keys_that_are_not_identifiers_keep_their_original_spelling(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
+    assert set(schemas["FunnelStages"]["properties"]) == {
+        "1_scraped",
+        "2_processing",
+        "3_enriched",
+        "4_scored",
+        "5_documented",
+    }
+    assert set(schemas["ScoreDistribution"]["properties"]) == {
+        "0-20",
+        "20-40",
+        "40-60",
+        "60-80",
+        "80-100",
+    }
+
+
+def test_one_property_row_model_serves_every_property_list() -> None:
+    assert issubclass(EnrichedPropertyRow, PropertyRow)
+    assert issubclass(PropertySummary, PropertyRow)
