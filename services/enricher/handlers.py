@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.enricher import store
@@ -193,8 +192,9 @@ class Enricher:
         await store.record_quality(session, self._quality(homes, results, ids))
         await store.record_jobs(
             session,
+            started_at,
             [
-                self._success(prospect, started_at, ids[home.key], results[home.key][1])
+                self._success(prospect, ids[home.key], results[home.key][1])
                 for prospect, home in parsed
             ],
         )
@@ -395,25 +395,23 @@ class Enricher:
         ]
 
     def _success(
-        self, prospect: Prospect, started_at: datetime, property_id: int, result: EnrichedProperty
+        self, prospect: Prospect, property_id: int, result: EnrichedProperty
     ) -> dict[str, Any]:
         return {
-            **self._job(prospect, started_at, "success"),
+            **self._job(prospect, "success"),
             "property_id": property_id,
             "data_sources_used": [item["name"] for item in result.enrichment_sources],
             "fields_enriched": result.fields_enriched,
         }
 
     @staticmethod
-    def _job(listing: Prospect, started_at: datetime, status: str) -> dict[str, Any]:
+    def _job(listing: Prospect, status: str) -> dict[str, Any]:
         return {
             "dag_id": listing.dag_id,
             "dag_run_id": listing.event.run_id,
             "prospect_id": listing.prospect_id,
             "status": status,
             "source_event_id": listing.event.event_id,
-            "started_at": started_at,
-            "completed_at": func.greatest(func.now(), started_at),
         }
 
     async def _archive(self, listings: list[Prospect]) -> None:
@@ -434,7 +432,7 @@ class Enricher:
         """Keep the failed job row although the event's own transaction rolls back."""
         async with self.sessions() as session, session.begin():
             await store.record_jobs(
-                session, [{**self._job(listing, datetime.now(UTC), "failed"), "error_log": error}]
+                session, datetime.now(UTC), [{**self._job(listing, "failed"), "error_log": error}]
             )
 
 

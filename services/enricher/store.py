@@ -1,14 +1,17 @@
 """The enricher's tables: properties (with each source's listing and the per-field
 provenance), property_field_history, geocode_cache, enrichment_jobs, data_quality_metrics.
 
-Every write takes many rows at once, so a batch of events costs one statement per table.
+A batch of events costs one statement per table: every write is one cached statement
+executed with the batch's parameter sets (psycopg pipelines them), never a statement
+compiled anew for the batch's rows; every read asks for all the batch's keys at once.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, select, text
+from sqlalchemy import ARRAY, Float, Text, case, cast, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,7 +46,7 @@ async def load_homes(session: AsyncSession, keys: list[str]) -> dict[str, dict[s
     """The id and the source listings of each home already known, by property key."""
     rows = await session.execute(
         select(properties.c.property_key, properties.c.id, properties.c.source_listings).where(
-            properties.c.property_key.in_(keys)
+            properties.c.property_key == func.any(_texts(keys))
         )
     )
     return {
@@ -54,24 +57,28 @@ async def load_homes(session: AsyncSession, keys: list[str]) -> dict[str, dict[s
 async def upsert_properties(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, int]:
     """Insert or update properties by `property_key` (one row per key: the caller merged
     the batch); returns the id of each key."""
-    statement = insert(properties).values(rows)
+    statement = insert(properties)
     update = {name: statement.excluded[name] for name in rows[0] if name != "property_key"}
     update["updated_at"] = func.now()
-    result = await session.execute(
-        statement.on_conflict_do_update(index_elements=["property_key"], set_=update).returning(
-            properties.c.property_key, properties.c.id
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["property_key"], set_=update), rows
+    )
+    found = await session.execute(
+        select(properties.c.property_key, properties.c.id).where(
+            properties.c.property_key == func.any(_texts([row["property_key"] for row in rows]))
         )
     )
-    return {key: int(property_id) for key, property_id in result}
+    return {key: int(property_id) for key, property_id in found}
 
 
 async def record_history(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Changed facts of merged homes; an event's changes are recorded once."""
     if rows:
         await session.execute(
-            insert(property_field_history)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["event_id", "property_id", "field"])
+            insert(property_field_history).on_conflict_do_nothing(
+                index_elements=["event_id", "property_id", "field"]
+            ),
+            rows,
         )
 
 
@@ -79,7 +86,7 @@ async def load_geocodes(session: AsyncSession, keys: list[str]) -> dict[str, Any
     """Cached geocoder answers by address key (a None value: the Census has no match)."""
     rows = await session.execute(
         select(geocode_cache.c.address_key, geocode_cache.c.match).where(
-            geocode_cache.c.address_key.in_(keys)
+            geocode_cache.c.address_key == func.any(_texts(keys))
         )
     )
     return {row.address_key: row.match for row in rows}
@@ -87,14 +94,13 @@ async def load_geocodes(session: AsyncSession, keys: list[str]) -> dict[str, Any
 
 async def save_geocodes(session: AsyncSession, answers: dict[str, Any]) -> None:
     if answers:
-        statement = insert(geocode_cache).values(
-            [{"address_key": key, "match": match} for key, match in answers.items()]
-        )
+        statement = insert(geocode_cache)
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=["address_key"],
                 set_={"match": statement.excluded.match, "geocoded_at": func.now()},
-            )
+            ),
+            [{"address_key": key, "match": match} for key, match in answers.items()],
         )
 
 
@@ -154,17 +160,29 @@ async def market_stats(session: AsyncSession, zip_codes: list[str]) -> dict[str,
     return stats
 
 
+def _texts(values: list[str]) -> Any:
+    """One `text[]` parameter for `= ANY(...)`: one statement whatever the batch's size."""
+    return literal(values, ARRAY(Text))
+
+
 def _rounded(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-async def record_jobs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Job rows, one per consumed event; a redelivered event's row is already there."""
+async def record_jobs(
+    session: AsyncSession, started_at: datetime, rows: list[dict[str, Any]]
+) -> None:
+    """Job rows, one per consumed event, all started at `started_at` and completed now
+    (never before they started, whatever the clocks say); a redelivered event's row is
+    already there."""
     statement = insert(enrichment_jobs).values(
-        [{"enrichment_type": "property_data", **row} for row in rows]
+        enrichment_type="property_data",
+        started_at=started_at,
+        completed_at=func.greatest(func.now(), started_at),
     )
     await session.execute(
-        statement.on_conflict_do_nothing(index_elements=["source_event_id", "enrichment_type"])
+        statement.on_conflict_do_nothing(index_elements=["source_event_id", "enrichment_type"]),
+        rows,
     )
 
 
@@ -173,13 +191,14 @@ async def record_quality(session: AsyncSession, rows: list[dict[str, Any]]) -> N
         (row["metric_type"], row["metric_name"], row["entity_type"], row["entity_id"]): row
         for row in rows
     }
-    statement = insert(data_quality_metrics).values(list(unique.values()))
+    statement = insert(data_quality_metrics)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["metric_type", "metric_name", "entity_type", "entity_id"],
             set_={name: statement.excluded[name] for name in QUALITY_UPDATES}
             | {"measured_at": func.now()},
-        )
+        ),
+        list(unique.values()),
     )
 
 
