@@ -173,12 +173,17 @@ class Enricher:
         market = await self._market(session, zip_codes)
         today = started_at.date()
         results: dict[str, tuple[MergedHome, EnrichedProperty]] = {}
+        areas: dict[str | None, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
         for key, home in homes.items():
             merged = merge(list(home.observations.values()))
             zip_code = merged.listing.zip_code
             match, outcome = geocodes.get(home.parsed.geocode_key or "", (None, "not_geocodable"))
             location = locate(merged.listing, match, outcome, self.reference)
-            area = demographics(zip_code, figures.get(zip_code or ""), self.reference)
+            if zip_code not in areas:
+                areas[zip_code] = demographics(
+                    zip_code, figures.get(zip_code or ""), self.reference
+                )
+            area = areas[zip_code]
             zip_place = self.reference.zips.get(zip_code) if zip_code else None
             context = market.get(zip_code or "")
             results[key] = (

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import usaddress
@@ -70,6 +71,8 @@ ROUTE_TYPES = {
     "RR": "RR", "RURAL ROUTE": "RR", "RURAL RTE": "RR", "RTE": "RR", "ROUTE": "RR",
     "HC": "HC", "HCR": "HC", "HIGHWAY CONTRACT": "HC", "PSC": "PSC", "CMR": "CMR",
 }  # fmt: skip
+
+READINGS_CACHED = 65_536
 
 AddressKind = Literal["street", "po_box", "rural_route", "unparsed"]
 
@@ -187,18 +190,26 @@ def parse_street(text: str) -> StreetLine:
 
     A reading is trusted only when the line it writes reads back the same: the tagger is
     statistical, and on text that is hardly an address it may read the USPS line it wrote
-    otherwise. An address read no way, or no way twice alike, comes back whole, cleaned,
-    as kind `unparsed`; so normalising a normalised line never changes it."""
+    otherwise (a line written the USPS way already is its own read-back). An address read
+    no way, or no way twice alike, comes back whole, cleaned, as kind `unparsed`; so
+    normalising a normalised line never changes it."""
     cleaned = clean(text)
     if not cleaned:
         raise AddressError("street address is empty")
     line = _read(cleaned)
-    if line is None or _read(_written(line)) != line:
+    if line is None:
+        return StreetLine(cleaned, None, None, "unparsed")
+    written = _written(line)
+    if written != cleaned and _read(written) != line:
         return StreetLine(cleaned, None, None, "unparsed")
     return line
 
 
+@lru_cache(maxsize=READINGS_CACHED)
 def _read(cleaned: str) -> StreetLine | None:
+    """The tagger's reading of a cleaned line: the same text always reads the same, so
+    each text is tagged once (the same home from several sources, a redelivery, the
+    read-back of a line already written the USPS way)."""
     parts = _tag(cleaned)
     return _street_line(parts) if parts else None
 
