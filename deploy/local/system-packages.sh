@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages the platform needs and the machine lacks (Debian, as root):
 # Java 17 and Maven for the Kafka broker and the S3 server, Pango for WeasyPrint's PDFs,
-# promtool (Debian's prometheus package) for the alerting rules' unit tests.
+# promtool (Debian's prometheus package) for the alerting rules' unit tests, wrk for the
+# gateway's benchmark.
 # PostgreSQL is installed by stack.sh when it is to run locally.
 set -euo pipefail
 missing=()
@@ -14,6 +15,7 @@ ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v wrk >/dev/null || missing+=(wrk)
 if ((${#missing[@]})); then
     echo "system packages: installing ${missing[*]}"
     if [[ $(id -u) -ne 0 ]]; then

@@ -36,7 +36,9 @@ def build(settings: Settings) -> FastAPI:
     configure_logging(SERVICE, settings.log_level)
     metrics = ServiceMetrics(SERVICE)
     messaging = Messaging(settings, SERVICE, metrics)
-    engine = create_engine(settings, application_name=f"reos-{SERVICE}")
+    # No pre-ping: a connection the database dropped fails one request with a 503 and
+    # Retry-After (api.problems), and the pool is refreshed; a ping would cost every request.
+    engine = create_engine(settings, application_name=f"reos-{SERVICE}", pre_ping=False)
     readiness = HealthChecks()
     gateway = Gateway(
         settings=settings,

@@ -79,6 +79,9 @@ scraping_jobs = sa.Table(
     sa.Index(None, "source"),
     sa.Index(None, "dag_run_id"),
     sa.Index(None, "created_at"),
+    # the gateway's job lists: filtered by status and/or source, newest first
+    sa.Index(None, "status", "created_at"),
+    sa.Index(None, "source", "status", "created_at"),
     info={"owner": "scraper"},
 )
 
@@ -191,6 +194,7 @@ enrichment_jobs = sa.Table(
     sa.Index(None, "enrichment_type"),
     sa.Index(None, "dag_run_id"),
     sa.Index(None, "created_at"),
+    sa.Index(None, "status", "created_at"),
     info={"owner": "enricher"},
 )
 

@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from services.gateway.api.deps import VERIFIED_KEY_SECONDS
 from services.gateway.app import build
+from services.gateway.caching import Recent
 from services.gateway.cli import create_key
 from services.gateway.queries.keys import revoke_key
 from shared.settings import Settings
@@ -91,11 +93,17 @@ async def test_an_unknown_or_malformed_key_is_401(locked: httpx.AsyncClient, key
         _assert_problem(await locked.get(READ_PATH, headers={"X-API-Key": key}), 401)
 
 
-async def test_a_revoked_key_is_401_at_once(locked: httpx.AsyncClient, settings: Settings) -> None:
+async def test_a_revoked_key_is_401_once_its_verification_expires(
+    locked: httpx.AsyncClient, settings: Settings
+) -> None:
+    now = [0.0]
+    gateway = locked.app.state.gateway  # type: ignore[attr-defined]
+    gateway.verified_keys = Recent(VERIFIED_KEY_SECONDS, clock=lambda: now[0])
     key = await create_key(settings, "auth-test-revoked", frozenset({"operate"}))
     assert (await locked.get(READ_PATH, headers={"X-API-Key": key})).status_code == 200
-    async with locked.app.state.gateway.engine.begin() as connection:  # type: ignore[attr-defined]
+    async with gateway.engine.begin() as connection:
         assert await revoke_key(connection, "auth-test-revoked") >= 1
+    now[0] += VERIFIED_KEY_SECONDS
     _assert_problem(await locked.get(READ_PATH, headers={"X-API-Key": key}), 401)
 
 

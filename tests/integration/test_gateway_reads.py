@@ -13,6 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from services.gateway import queries
 from shared.db.tables import (
     data_quality_metrics,
     enrichment_jobs,
@@ -38,6 +39,14 @@ async def insert(engine: Any, table: sa.Table, rows: list[dict[str, Any]]) -> li
 async def delete(engine: Any, table: sa.Table, ids: list[int]) -> None:
     async with engine.begin() as connection:
         await connection.execute(sa.delete(table).where(table.c.id.in_(ids)))
+
+
+@pytest.fixture(autouse=True)
+def exact_figures() -> None:
+    """These tests read figures right after writing rows: none may come from the few
+    seconds' reuse of large totals and statistics."""
+    queries.TOTALS.clear()
+    queries.STATISTICS.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Security
@@ -13,6 +14,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.gateway import security
+from services.gateway.caching import Recent
 from services.gateway.queries import keys as key_store
 from services.gateway.security import ANONYMOUS_READER, Principal, Scope
 from shared.messaging import Messaging
@@ -20,6 +22,10 @@ from shared.observability import ServiceMetrics
 from shared.service import HealthChecks
 from shared.settings import Settings
 from shared.storage import ObjectStore
+
+VERIFIED_KEY_SECONDS = 5.0
+"""How long a verified key is trusted without asking the database again: a revoked key
+stops working at most this long after `keys revoke`."""
 
 
 @dataclass
@@ -32,6 +38,9 @@ class Gateway:
     engine: AsyncEngine
     store: ObjectStore
     readiness: HealthChecks
+    verified_keys: Recent[Principal | None] = field(
+        default_factory=lambda: Recent(VERIFIED_KEY_SECONDS)
+    )
 
 
 def get_gateway(request: Request) -> Gateway:
@@ -58,16 +67,29 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail=detail, headers=CHALLENGE)
 
 
-async def _key_owner(gateway: Gateway, key: str) -> Principal:
+async def _stored_owner(gateway: Gateway, key: str, prefix: str) -> Principal | None:
     server_secret = gateway.settings.api_key_secret.get_secret_value()
+    async with gateway.engine.connect() as connection:
+        candidates = await key_store.live_keys_with_prefix(connection, prefix)
+    for row in candidates:
+        if security.matches(key, row["key_hash"], server_secret):
+            scopes = security.parse_scopes(row["scopes"])
+            return Principal(name=row["name"], scopes=scopes, key_id=row["id"])
+    return None
+
+
+async def _key_owner(gateway: Gateway, key: str) -> Principal:
+    """The owner of a live key. A verified key is remembered by its HMAC for
+    `VERIFIED_KEY_SECONDS`; an unknown or revoked one is looked up every time."""
     prefix = security.prefix_of(key)
     if prefix is not None:
-        async with gateway.engine.connect() as connection:
-            candidates = await key_store.live_keys_with_prefix(connection, prefix)
-        for row in candidates:
-            if security.matches(key, row["key_hash"], server_secret):
-                scopes = security.parse_scopes(row["scopes"])
-                return Principal(name=row["name"], scopes=scopes, key_id=row["id"])
+        owner = await gateway.verified_keys.value(
+            security.digest(key, gateway.settings.api_key_secret.get_secret_value()),
+            partial(_stored_owner, gateway, key, prefix),
+            keep=lambda found: found is not None,
+        )
+        if owner is not None:
+            return owner
     raise _unauthorized("The API key is not valid (unknown or revoked).")
 
 

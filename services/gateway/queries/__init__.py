@@ -1,14 +1,31 @@
-"""The gateway's SQL, one module per resource, and the helpers they share."""
+"""The gateway's SQL, one module per resource, and the helpers they share.
+
+Page totals and statistics over large tables are reused for `RECENT_SECONDS` (see
+`services.gateway.caching`): a total of at least `EXACT_BELOW` rows may be that many seconds
+old, while a smaller one is always counted afresh within the page's snapshot.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
-from typing import Any
+from functools import partial, wraps
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.gateway.caching import Recent
+
 Row = dict[str, Any]
+
+RECENT_SECONDS = 5.0
+EXACT_BELOW = 10_000
+"""Totals and statistics covering fewer rows than this are never reused."""
+
+TOTALS: Recent[int] = Recent(RECENT_SECONDS)
+STATISTICS: Recent[Any] = Recent(RECENT_SECONDS)
 
 
 async def fetch_all(connection: AsyncConnection, query: sa.Executable) -> list[Row]:
@@ -26,6 +43,53 @@ async def count(connection: AsyncConnection, query: sa.Select) -> int:
     return int(total or 0)
 
 
+def _statement_key(query: sa.Select) -> str:
+    """The SQL and parameters of `query`: equal for equal filters."""
+    compiled = query.compile(dialect=postgresql.dialect())
+    return f"{compiled}|{sorted(compiled.params.items())!r}"
+
+
+def covers_many(*counts: Any) -> bool:
+    """Whether a figure covers enough rows to be worth reusing."""
+    return sum(int(value or 0) for value in counts) >= EXACT_BELOW
+
+
+async def recent_total(connection: AsyncConnection, query: sa.Select) -> int:
+    """`count(query)`, reused for a few seconds when it is large (see the module docs)."""
+    return await TOTALS.value(
+        _statement_key(query), partial(count, connection, query), keep=covers_many
+    )
+
+
+Statistic = TypeVar("Statistic")
+
+
+def reused_when_large(
+    size: Callable[[Any], int],
+) -> Callable[
+    [Callable[[AsyncConnection], Awaitable[Statistic]]],
+    Callable[[AsyncConnection], Awaitable[Statistic]],
+]:
+    """A statistic over whole tables, reused for a few seconds when `size` of it (the rows
+    it covers) is large (see the module docs)."""
+
+    def reused(
+        compute: Callable[[AsyncConnection], Awaitable[Statistic]],
+    ) -> Callable[[AsyncConnection], Awaitable[Statistic]]:
+        name = f"{compute.__module__}.{compute.__qualname__}"
+
+        @wraps(compute)
+        async def statistic(connection: AsyncConnection) -> Statistic:
+            value: Statistic = await STATISTICS.value(
+                name, partial(compute, connection), keep=lambda value: covers_many(size(value))
+            )
+            return value
+
+        return statistic
+
+    return reused
+
+
 async def page_of(
     connection: AsyncConnection,
     query: sa.Select,
@@ -33,8 +97,9 @@ async def page_of(
     limit: int,
     offset: int,
 ) -> tuple[int, list[Row]]:
-    """How many rows `query` selects, and the page of them in `order_by` order."""
-    total = await count(connection, query)
+    """How many rows `query` selects (see `recent_total`), and the page of them in
+    `order_by` order."""
+    total = await recent_total(connection, query)
     rows = await fetch_all(connection, query.order_by(*order_by).limit(limit).offset(offset))
     return total, rows
 

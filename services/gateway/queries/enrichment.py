@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.gateway.queries import Row, fetch_all, fetch_one, job_counts, page_of, since_hours
+from services.gateway.queries import (
+    STATISTICS,
+    Row,
+    covers_many,
+    fetch_all,
+    fetch_one,
+    job_counts,
+    page_of,
+    reused_when_large,
+    since_hours,
+)
 from shared.db.tables import enrichment_jobs, properties, property_scores
 
 jobs = enrichment_jobs
@@ -69,6 +80,9 @@ async def get_property(connection: AsyncConnection, property_id: int) -> Row | N
     )
 
 
+@reused_when_large(
+    lambda counts: counts["jobs"].get("total", 0) + counts["properties"].get("total", 0)
+)
 async def overview(connection: AsyncConnection) -> dict[str, Any]:
     job_row = await fetch_one(
         connection,
@@ -98,7 +112,17 @@ async def overview(connection: AsyncConnection) -> dict[str, Any]:
 
 
 async def field_counts(connection: AsyncConnection, fields: tuple[str, ...]) -> Row:
-    """How many properties there are, and how many have each of `fields` filled in."""
+    """How many properties there are, and how many have each of `fields` filled in
+    (reused for a few seconds over many properties, see `queries`)."""
+    counts: Row = await STATISTICS.value(
+        ("field_counts", fields),
+        partial(_field_counts, connection, fields),
+        keep=lambda row: covers_many(row.get("total")),
+    )
+    return counts
+
+
+async def _field_counts(connection: AsyncConnection, fields: tuple[str, ...]) -> Row:
     columns = [sa.func.count().label("total")]
     for name in fields:
         column = LATEST_ESTIMATED_VALUE if name == "estimated_value" else properties.c[name]

@@ -8,7 +8,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.gateway.queries import Row, fetch_all, fetch_one, since_hours, start_of, utc_day
+from services.gateway.queries import (
+    Row,
+    fetch_all,
+    fetch_one,
+    reused_when_large,
+    since_hours,
+    start_of,
+    utc_day,
+)
 from shared.db.tables import (
     data_quality_metrics,
     docgen_jobs,
@@ -25,6 +33,7 @@ from shared.db.tables import (
 ACTIVE_JOB_STATUSES = ("queued", "running")
 ENRICHED_PROSPECT_STATUSES = ("enriched", "scored")
 FINISHED_JOB_STATUSES = ("success", "failed")
+STAGES = ("scraping", "enrichment", "docgen", "scoring")
 
 
 def _count(table: sa.Table, *conditions: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
@@ -35,6 +44,11 @@ def _distinct(column: sa.ColumnElement[Any], *conditions: sa.ColumnElement[bool]
     return sa.select(sa.func.count(sa.distinct(column))).where(*conditions).scalar_subquery()
 
 
+@reused_when_large(
+    lambda row: (
+        row.get("total_prospects", 0) + row.get("total_properties", 0) + row.get("total_scores", 0)
+    )
+)
 async def overview(connection: AsyncConnection) -> Row:
     """Every figure of the overview in one round trip."""
     day_ago = since_hours(24)
@@ -135,6 +149,7 @@ def _job_performance(table: sa.Table, prefix: str) -> list[sa.Label[Any]]:
     ]
 
 
+@reused_when_large(lambda row: sum(row.get(f"{stage}_finished", 0) or 0 for stage in STAGES))
 async def performance(connection: AsyncConnection) -> Row:
     """Mean durations of finished jobs and runs; finished and failed jobs per stage."""
     runs = pipeline_runs
@@ -151,6 +166,7 @@ async def performance(connection: AsyncConnection) -> Row:
     return await fetch_one(connection, query) or {}
 
 
+@reused_when_large(lambda row: row.get("scraped", 0) + row.get("enriched", 0))
 async def funnel(connection: AsyncConnection) -> Row:
     prospects = prospect_queue
     query = sa.select(

@@ -23,7 +23,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.gateway.pipelines import PIPELINES, Stage
-from services.gateway.queries import Row, count, fetch_all, fetch_one, start_of, utc_day
+from services.gateway.queries import (
+    Row,
+    fetch_all,
+    fetch_one,
+    recent_total,
+    reused_when_large,
+    start_of,
+    utc_day,
+)
 from services.gateway.runs import RunView, StageTally, derive_run
 from shared.db.tables import (
     docgen_jobs,
@@ -310,7 +318,7 @@ async def list_runs(
     query = sa.select(pipeline_runs).where(pipeline_runs.c.dag_id == dag_id)
     if state is not None:
         query = query.where(pipeline_runs.c.status == state)
-    total = await count(connection, query)
+    total = await recent_total(connection, query)
     rows = await fetch_all(connection, _newest_first(query).limit(limit).offset(offset))
     return total, await current_runs(connection, rows)
 
@@ -342,6 +350,7 @@ async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[
     return grouped
 
 
+@reused_when_large(lambda counts: sum(row["total_runs"] for row in counts.values()))
 async def state_counts_by_dag(connection: AsyncConnection) -> dict[str, dict[str, Any]]:
     """Per pipeline: its run count per state and its last execution date."""
     query = sa.select(

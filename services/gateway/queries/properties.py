@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.gateway.queries import Row, count, fetch_all, fetch_one
+from services.gateway.queries import Row, fetch_all, fetch_one, recent_total
 from services.gateway.shapes.properties import PropertyFilters, SortKey
 from shared.db.tables import documents, properties, property_scores, prospect_queue
 
@@ -119,7 +119,7 @@ def _order(sort: SortKey) -> tuple[sa.ColumnElement[Any], ...]:
 
 
 async def count_matching(connection: AsyncConnection, filters: PropertyFilters) -> int:
-    return await count(connection, _search(filters, properties.c.id))
+    return await recent_total(connection, _search(filters, properties.c.id))
 
 
 def search_query(filters: PropertyFilters, sort: SortKey, limit: int, offset: int) -> sa.Select:

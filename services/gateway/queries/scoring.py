@@ -13,6 +13,7 @@ from services.gateway.queries import (
     fetch_all,
     fetch_one,
     page_of,
+    reused_when_large,
     since_hours,
     start_of,
     utc_day,
@@ -106,6 +107,7 @@ async def property_scores_of(connection: AsyncConnection, property_id: int) -> l
     return await fetch_all(connection, query)
 
 
+@reused_when_large(lambda counts: counts["totals"].get("total_scores", 0))
 async def overview(connection: AsyncConnection) -> dict[str, Any]:
     """Totals and averages, scores counted per whole score (at most 101 groups, bucketed by
     `shapes.scoring.distribution`), and scores per model version."""

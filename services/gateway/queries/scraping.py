@@ -14,6 +14,7 @@ from services.gateway.queries import (
     fetch_one,
     job_counts,
     page_of,
+    reused_when_large,
     since_hours,
     start_of,
     utc_day,
@@ -65,6 +66,9 @@ async def list_prospects(
     return await page_of(connection, query, order, limit, offset)
 
 
+@reused_when_large(
+    lambda counts: counts["jobs"].get("total", 0) + counts["prospects"].get("total", 0)
+)
 async def overview(connection: AsyncConnection) -> dict[str, Any]:
     """Job counts, prospect counts, listing counts, last-day activity and sources."""
     job_row = await fetch_one(

@@ -1,0 +1,60 @@
+"""Figures that are costly to compute on large tables, reused for a few seconds.
+
+A value is kept for `ttl` seconds after it was computed. When it is older, the next
+caller recomputes it while the callers that arrive meanwhile still get the previous value,
+so that one request per key and period pays for the computation, never a crowd at once.
+Whether a value is kept at all is the caller's choice (`keep`): the gateway keeps only
+figures over large tables, so small results (and the tests' fresh rows) are always exact.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+Value = TypeVar("Value")
+
+
+class Recent(Generic[Value]):
+    """Recently computed values by key, each reused for `ttl` seconds; at most
+    `max_entries` keys (all are dropped when a new key would exceed it)."""
+
+    def __init__(
+        self,
+        ttl: float,
+        max_entries: int = 4096,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[Hashable, tuple[float, Value]] = {}
+        self._refreshing: set[Hashable] = set()
+
+    async def value(
+        self,
+        key: Hashable,
+        compute: Callable[[], Awaitable[Value]],
+        keep: Callable[[Value], bool] = lambda _: True,
+    ) -> Value:
+        """The value of `key`: the kept one while it is fresh (or being recomputed by
+        another caller), else `compute()`, kept when `keep` says so."""
+        entry = self._entries.get(key)
+        if entry is not None and (self._clock() - entry[0] < self.ttl or key in self._refreshing):
+            return entry[1]
+        self._refreshing.add(key)
+        try:
+            value = await compute()
+        finally:
+            self._refreshing.discard(key)
+        if keep(value):
+            if key not in self._entries and len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (self._clock(), value)
+        else:
+            self._entries.pop(key, None)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()

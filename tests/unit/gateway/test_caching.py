@@ -1,0 +1,64 @@
+"""Figures reused for a few seconds: fresh ones are served, old ones recomputed once while
+the callers meanwhile get the previous value, small ones never kept."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.gateway.caching import Recent
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self) -> int:
+        self.calls += 1
+        return self.calls
+
+
+async def test_a_fresh_value_is_reused_and_an_old_one_recomputed() -> None:
+    now = [0.0]
+    recent: Recent[int] = Recent(5.0, clock=lambda: now[0])
+    compute = Counter()
+    assert await recent.value("total", compute) == 1
+    now[0] = 4.9
+    assert await recent.value("total", compute) == 1
+    now[0] = 5.0
+    assert await recent.value("total", compute) == 2
+
+
+async def test_callers_during_a_recomputation_get_the_previous_value() -> None:
+    now = [0.0]
+    recent: Recent[str] = Recent(5.0, clock=lambda: now[0])
+    release = asyncio.Event()
+
+    async def slow() -> str:
+        await release.wait()
+        return "new"
+
+    async def first() -> str:
+        return "old"
+
+    await recent.value("stat", first)
+    now[0] = 10.0
+    refreshing = asyncio.create_task(recent.value("stat", slow))
+    await asyncio.sleep(0)
+    assert await recent.value("stat", slow) == "old"
+    release.set()
+    assert await refreshing == "new"
+    assert await recent.value("stat", first) == "new"
+
+
+async def test_a_value_not_worth_keeping_is_computed_every_time() -> None:
+    recent: Recent[int] = Recent(5.0)
+    compute = Counter()
+    for expected in (1, 2, 3):
+        assert await recent.value("small", compute, keep=lambda total: total > 100) == expected
+
+
+async def test_the_number_of_keys_is_bounded() -> None:
+    recent: Recent[int] = Recent(5.0, max_entries=2)
+    for key in ("a", "b", "c"):
+        await recent.value(key, Counter())
+    assert len(recent._entries) <= 2
