@@ -54,6 +54,11 @@ ARTIFACT_FORMAT = 1
 TOP_CONTRIBUTIONS = 6
 
 
+class ArtifactMismatch(ValueError):
+    """A stored AVM this code cannot load: it was built by code with another artifact
+    format or other features, and must be trained again."""
+
+
 @dataclass(frozen=True)
 class BoostingSettings:
     """XGBoost's knobs, and how training rows are chosen and augmented."""
@@ -336,12 +341,26 @@ class Valuer:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Valuer:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            manifest = json.loads(archive.read("manifest.json"))
+        """The valuer stored by `to_bytes`; `ArtifactMismatch` when this code cannot use it
+        (another artifact format, other features, or not an AVM artifact at all)."""
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile as error:
+            raise ArtifactMismatch(f"not an AVM artifact: {error}") from None
+        with archive:
+            try:
+                manifest = json.loads(archive.read("manifest.json"))
+            except (KeyError, ValueError) as error:
+                raise ArtifactMismatch(f"not an AVM artifact: {error}") from None
             if manifest.get("format") != ARTIFACT_FORMAT:
-                raise ValueError(f"unknown AVM artifact format {manifest.get('format')}")
-            if manifest["feature_names"] != list(FEATURE_NAMES):
-                raise ValueError("the artifact was trained on other features than this code builds")
+                raise ArtifactMismatch(
+                    f"AVM artifact format {manifest.get('format')}, "
+                    f"this code reads {ARTIFACT_FORMAT}"
+                )
+            if manifest.get("feature_names") != list(FEATURE_NAMES):
+                raise ArtifactMismatch(
+                    "the artifact was trained on other features than this code builds"
+                )
             booster = xgb.Booster(model_file=bytearray(archive.read("model.ubj")))
             with np.load(io.BytesIO(archive.read("reference.npz")), allow_pickle=False) as saved:
                 columns = {name: saved[name] for name in ReferenceSales.COLUMNS}

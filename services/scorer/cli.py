@@ -5,7 +5,7 @@ reos-scorer train [--data CSV] [--mapping kingcounty|ames] [--promote]
 reos-scorer evaluate --data CSV [--mapping ...] [--json]
 reos-scorer promote VERSION
 reos-scorer models                       list registered AVM versions
-reos-scorer ensure-model                 train and promote a first AVM if none is in production
+reos-scorer ensure-model                 train and promote an AVM if none in production can be used
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
 from services.scorer import registry
+from services.scorer.avm import ArtifactMismatch
 from services.scorer.sales import MAPPINGS, SalesFileError, read_sales
 from services.scorer.training import (
     METRIC_NAMES,
@@ -195,26 +196,35 @@ def command_models(args: argparse.Namespace) -> None:
         )
 
 
+async def _usable_production(settings: Settings) -> tuple[registry.RegisteredModel | None, str]:
+    """The production AVM if this code can load it, else None and why not."""
+    async with _sessions(settings) as sessions, sessions() as session:
+        found = await registry.production(session)
+    if found is None:
+        return None, "no AVM was in production"
+    try:
+        await registry.load(ObjectStore(settings), found)
+    except (ArtifactMismatch, registry.UnknownModel) as error:
+        return None, f"AVM {found.version} in production cannot be loaded by this code ({error})"
+    return found, ""
+
+
 def command_ensure_model(args: argparse.Namespace) -> None:
     settings = get_settings()
-
-    async def current() -> registry.RegisteredModel | None:
-        async with _sessions(settings) as sessions, sessions() as session:
-            return await registry.production(session)
-
-    found = asyncio.run(current())
+    found, why = asyncio.run(_usable_production(settings))
     if found is not None:
         print(f"AVM {found.version} is in production: nothing to train")
         return
     path = settings.data_dir / KING_COUNTY_FILE
     if not path.is_file():
         print(
-            f"no AVM in production and no sales data at {path}: nothing trained; "
+            f"{why} and there are no sales data at {path}: nothing trained; "
             "properties are scored without a valuation until a model is trained"
         )
         return
+    print(f"{why}: training one from {path}")
     report, entry, seconds = asyncio.run(_train(settings, path, "kingcounty", promote=True))
-    print(f"no AVM was in production: trained one from {path} and promoted it")
+    print(f"trained and promoted AVM {entry.version}")
     _report(report, entry, seconds)
 
 
@@ -263,7 +273,8 @@ def parser() -> argparse.ArgumentParser:
         run=command_models
     )
     commands.add_parser(
-        "ensure-model", help="train and promote a first AVM when none is in production"
+        "ensure-model",
+        help="train and promote an AVM when none is in production or it cannot be loaded",
     ).set_defaults(run=command_ensure_model)
     return root
 

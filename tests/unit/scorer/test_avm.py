@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import time
+import zipfile
 from dataclasses import replace
 from datetime import timedelta
 
@@ -11,7 +14,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from services.scorer.avm import BoostingSettings, Valuer
+from services.scorer.avm import ARTIFACT_FORMAT, ArtifactMismatch, BoostingSettings, Valuer
 from services.scorer.sales import Home
 from services.scorer.training import (
     area_median_baseline,
@@ -122,3 +125,22 @@ def test_a_valuer_survives_its_byte_form_unchanged(valuer: Valuer) -> None:
     assert restored.band == valuer.band
     assert [v.estimated_value for v in again] == [v.estimated_value for v in original]
     assert [v.comparables for v in again] == [v.comparables for v in original]
+
+
+def test_an_artifact_of_another_format_is_refused_as_a_mismatch(valuer: Valuer) -> None:
+    stored = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(valuer.to_bytes())) as original,
+        zipfile.ZipFile(stored, "w") as older,
+    ):
+        for name in original.namelist():
+            content = original.read(name)
+            if name == "manifest.json":
+                manifest = json.loads(content)
+                content = json.dumps({**manifest, "format": ARTIFACT_FORMAT - 1}).encode()
+            older.writestr(name, content)
+
+    with pytest.raises(ArtifactMismatch, match="format"):
+        Valuer.from_bytes(stored.getvalue())
+    with pytest.raises(ArtifactMismatch):
+        Valuer.from_bytes(b"not a zip")
