@@ -9,12 +9,12 @@ a run's progress is read back (see `runs.py`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from shared.events import (
     DocgenRequested,
@@ -26,6 +26,8 @@ from shared.events import (
 )
 
 MAX_IDS_PER_RUN = 1000
+DEFAULT_CHOSEN = 10_000
+MAX_CHOSEN = 100_000
 
 Stage = Literal["scrape", "enrich", "score", "docgen"]
 ListingType = Literal["for_sale", "for_rent", "sold", "off_market"]
@@ -73,8 +75,48 @@ class PropertyIdsConf(Conf):
     _distinct_ids = field_validator("property_ids")(_distinct)
 
 
-class ScoreMasterConf(PropertyIdsConf):
+PropertySelection = Literal["stale", "all"]
+
+
+class ScoreMasterConf(Conf):
+    """Which properties to re-score: the ones listed, or chosen by the gateway, which is
+    how a newly promoted model reaches the homes scored before it."""
+
+    property_ids: list[PositiveInt] | None = Field(
+        None, min_length=1, max_length=MAX_IDS_PER_RUN, description="properties to re-score"
+    )
+    stale: bool = Field(
+        False,
+        description="re-score every property whose latest score is not by the production AVM "
+        "(model_registry: model_name 'avm', stage 'production'), unscored ones included",
+    )
+    all: bool = Field(False, description="re-score every property")
+    limit: int = Field(
+        DEFAULT_CHOSEN,
+        ge=1,
+        le=MAX_CHOSEN,
+        description="with stale or all: at most this many properties, newest first",
+    )
     reason: str | None = Field(None, max_length=200, description="why the properties are re-scored")
+
+    @field_validator("property_ids")
+    @classmethod
+    def _distinct_ids(cls, ids: list[int] | None) -> list[int] | None:
+        return None if ids is None else _distinct(ids)
+
+    @model_validator(mode="after")
+    def _one_way_to_choose(self) -> ScoreMasterConf:
+        ways = (self.property_ids is not None, self.stale, self.all)
+        if sum(ways) != 1:
+            raise ValueError("give exactly one of property_ids, stale: true or all: true")
+        return self
+
+    @property
+    def selection(self) -> PropertySelection | None:
+        """How the gateway is to choose the properties; None when they are listed."""
+        if self.stale:
+            return "stale"
+        return "all" if self.all else None
 
 
 class DocgenPacketConf(PropertyIdsConf):
@@ -115,16 +157,22 @@ def _enrichment_property(conf: EnrichmentPropertyConf, run_id: str) -> list[Even
     ]
 
 
-def _score_master(conf: ScoreMasterConf, run_id: str) -> list[Event]:
+def score_requests(run_id: str, property_ids: Iterable[int], reason: str | None) -> list[Event]:
+    """One ScoringRequested per property, under run `run_id`."""
     return [
         ScoringRequested(
             event_id=derived_event_id("gateway", run_id, property_id),
             run_id=run_id,
             property_id=property_id,
-            reason=conf.reason,
+            reason=reason,
         )
-        for property_id in conf.property_ids
+        for property_id in property_ids
     ]
+
+
+def _score_master(conf: ScoreMasterConf, run_id: str) -> list[Event]:
+    """The listed properties' requests; chosen ones are requested by `score_requests`."""
+    return score_requests(run_id, conf.property_ids or (), conf.reason)
 
 
 def _docgen_packet(conf: DocgenPacketConf, run_id: str) -> list[Event]:

@@ -14,12 +14,14 @@ import sqlalchemy as sa
 
 from services.gateway.app import build
 from services.gateway.cli import create_key
+from services.gateway.queries import pipelines as queries
 from shared import topics
 from shared.db.tables import (
     docgen_jobs,
     enrichment_jobs,
     pipeline_runs,
     properties,
+    property_scores,
     scoring_jobs,
     scraping_jobs,
 )
@@ -410,3 +412,58 @@ async def test_many_concurrent_run_reads_never_exhaust_the_connection_pool(
     requests = [client.get(paths[number % 3]) for number in range(3 * pool_capacity)]
     responses = await asyncio.wait_for(asyncio.gather(*requests), timeout=60)
     assert {response.status_code for response in responses} == {200}
+
+
+async def test_score_master_all_requests_the_newest_properties_up_to_the_limit(
+    client: httpx.AsyncClient, engine: Any, topic_reader: Any
+) -> None:
+    reader = await topic_reader(topics.SCORING_REQUESTED)
+    response = await client.post(
+        "/api/pipelines/dags/score_master/trigger",
+        json={"conf": {"all": True, "limit": 2, "reason": "gateway test"}},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["events_published"] == 2
+    run_id = response.json()["dag_run"]["dag_run_id"]
+    requested = [
+        json.loads(record.value)
+        for record in await events_of_run(reader, topics.SCORING_REQUESTED, run_id, 2)
+    ]
+    ids = sorted(event["property_id"] for event in requested)
+    async with engine.connect() as connection:
+        known = await connection.scalars(sa.select(properties.c.id).where(properties.c.id.in_(ids)))
+        assert sorted(known) == ids
+    assert {event["reason"] for event in requested} == {"gateway test"}
+
+
+async def test_stale_properties_are_those_whose_latest_score_is_not_the_production_model(
+    engine: Any,
+) -> None:
+    production, old = f"prod-{marker()}", f"old-{marker()}"
+    async with engine.connect() as connection, connection.begin() as transaction:
+        ids = [
+            await connection.scalar(
+                sa.insert(properties)
+                .values(property_key=f"{marker()}:{n}", address=f"{n} Stale St")
+                .returning(properties.c.id)
+            )
+            for n in range(4)
+        ]
+        by_old, by_production, rescored, _unscored = ids
+        versions = ((by_old, old), (by_production, production), (rescored, old))
+        for property_id, version in (*versions, (rescored, production)):
+            await connection.execute(
+                sa.insert(property_scores).values(
+                    property_id=property_id,
+                    overall_score=50.0,
+                    investment_score=50.0,
+                    risk_score=50.0,
+                    model_version=version,
+                    input_hash=marker(),
+                )
+            )
+        chosen = await queries.properties_to_rescore(connection, "stale", production, 1_000_000)
+        everything = await queries.properties_to_rescore(connection, "all", production, 1_000_000)
+        await transaction.rollback()
+    assert [item for item in chosen if item in ids] == [_unscored, by_old]
+    assert [item for item in everything if item in ids] == ids[::-1]

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.gateway.pipelines import PIPELINES, Stage
+from services.gateway.pipelines import PIPELINES, PropertySelection, Stage
 from services.gateway.queries import (
     Row,
     fetch_all,
@@ -36,7 +36,10 @@ from services.gateway.runs import RunView, StageTally, derive_run
 from shared.db.tables import (
     docgen_jobs,
     enrichment_jobs,
+    model_registry,
     pipeline_runs,
+    properties,
+    property_scores,
     scoring_jobs,
     scraping_jobs,
 )
@@ -383,3 +386,35 @@ async def daily_counts(connection: AsyncConnection, since: date) -> list[Row]:
         .order_by(day)
     )
     return await fetch_all(connection, query)
+
+
+AVM = "avm"
+
+
+async def production_avm_version(connection: AsyncConnection) -> str | None:
+    """The version of the AVM in production (model_registry), if one is."""
+    registry = model_registry.c
+    version = await connection.scalar(
+        sa.select(registry.model_version).where(
+            registry.model_name == AVM, registry.stage == "production"
+        )
+    )
+    return str(version) if version is not None else None
+
+
+async def properties_to_rescore(
+    connection: AsyncConnection, selection: PropertySelection, production: str | None, limit: int
+) -> list[int]:
+    """The ids of at most `limit` properties, newest first: every one (`all`), or those whose
+    latest score is not by the `production` model version, unscored ones included (`stale`)."""
+    query = sa.select(properties.c.id).order_by(properties.c.id.desc()).limit(limit)
+    if selection == "stale":
+        latest_version = (
+            sa.select(property_scores.c.model_version)
+            .where(property_scores.c.property_id == properties.c.id)
+            .order_by(property_scores.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = query.where(latest_version.is_distinct_from(production))
+    return list((await connection.scalars(query)).all())

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from services.gateway.pipelines import MAX_IDS_PER_RUN, PIPELINES, new_dag_run_id
+from services.gateway.pipelines import (
+    DEFAULT_CHOSEN,
+    MAX_CHOSEN,
+    MAX_IDS_PER_RUN,
+    PIPELINES,
+    ScoreMasterConf,
+    new_dag_run_id,
+    score_requests,
+)
 from shared import topics
 from shared.events import DocgenRequested, EnrichmentRequested, ScoringRequested, ScrapeRequested
 
@@ -150,3 +159,36 @@ def test_dag_run_id_names_the_trigger_time_and_a_random_suffix() -> None:
     run_id = new_dag_run_id(now)
     assert re.fullmatch(r"manual__2026-11-27T22:10:00\+00:00__[0-9a-f]{8}", run_id)
     assert new_dag_run_id(now) != run_id
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        {},
+        {"property_ids": [1], "stale": True},
+        {"stale": True, "all": True},
+        {"all": False},
+    ],
+)
+def test_score_master_takes_exactly_one_way_to_choose_properties(conf: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="exactly one of property_ids, stale"):
+        PIPELINES["score_master"].validate_conf(conf)
+
+
+def test_score_master_lets_the_gateway_choose_stale_or_all_properties_up_to_a_limit() -> None:
+    stale = PIPELINES["score_master"].validate_conf({"stale": True})
+    assert isinstance(stale, ScoreMasterConf)
+    assert (stale.selection, stale.limit) == ("stale", DEFAULT_CHOSEN)
+    chosen = PIPELINES["score_master"].validate_conf({"all": True, "limit": 5})
+    assert isinstance(chosen, ScoreMasterConf)
+    assert (chosen.selection, chosen.limit) == ("all", 5)
+    with pytest.raises(ValidationError):
+        PIPELINES["score_master"].validate_conf({"all": True, "limit": MAX_CHOSEN + 1})
+
+
+def test_chosen_properties_get_one_scoring_request_each_under_the_run() -> None:
+    published = score_requests("run-1", [7, 8], "model v3 promoted")
+    assert [(event.property_id, event.run_id, event.reason) for event in published] == [
+        (7, "run-1", "model v3 promoted"),
+        (8, "run-1", "model v3 promoted"),
+    ]

@@ -12,10 +12,18 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from services.gateway.api.deps import ConnectionDep, GatewayDep, Offset, require_scope
-from services.gateway.pipelines import PIPELINES, Conf, Pipeline, new_dag_run_id
+from services.gateway.pipelines import (
+    PIPELINES,
+    Conf,
+    Pipeline,
+    ScoreMasterConf,
+    new_dag_run_id,
+    score_requests,
+)
 from services.gateway.queries import pipelines as queries
 from services.gateway.shapes import pipelines as shapes
 from services.gateway.shapes.common import daily_series, index_by, last_days
+from shared.events import Event
 
 router = APIRouter(
     prefix="/api/pipelines", tags=["Pipelines"], dependencies=[require_scope("read")]
@@ -48,6 +56,29 @@ def _valid_conf(pipeline: Pipeline, conf: dict[str, Any]) -> Conf:
         raise RequestValidationError(
             [{**item, "loc": ("body", "conf", *item["loc"])} for item in error.errors()]
         ) from None
+
+
+async def _request_events(
+    gateway: GatewayDep, pipeline: Pipeline, conf: Conf, dag_run_id: str
+) -> list[Event]:
+    """The events that start the run: from the conf, or, for a re-score of properties the
+    gateway is to choose (`stale`, `all`), one per chosen property (409 when none is)."""
+    if not isinstance(conf, ScoreMasterConf) or conf.selection is None:
+        return pipeline.events(conf, dag_run_id)
+    async with gateway.engine.connect() as connection:
+        production = await queries.production_avm_version(connection)
+        if conf.selection == "stale" and production is None:
+            raise HTTPException(409, detail="No AVM is in production: nothing is stale yet")
+        chosen = await queries.properties_to_rescore(
+            connection, conf.selection, production, conf.limit
+        )
+    if not chosen:
+        raise HTTPException(
+            409,
+            detail=f"No property to re-score: none is {conf.selection} "
+            f"(production AVM {production})",
+        )
+    return score_requests(dag_run_id, chosen, conf.reason)
 
 
 @router.get(
@@ -154,7 +185,7 @@ async def trigger_dag(
     execution_date = datetime.now(UTC)
     dag_run_id = new_dag_run_id(execution_date)
     stored_conf = conf.model_dump(mode="json")
-    events = pipeline.events(conf, dag_run_id)
+    events = await _request_events(gateway, pipeline, conf, dag_run_id)
     async with gateway.engine.begin() as connection:
         await queries.insert_run(connection, dag_id, dag_run_id, execution_date, stored_conf)
     try:
