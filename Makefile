@@ -72,6 +72,7 @@ test-unit: install
 bench: migrate bootstrap model
 	@$(WITH_ENV) $(PY) -m tests.bench.pipeline
 	@$(WITH_ENV) $(PY) -m tests.bench.scorer
+	@$(WITH_ENV) $(PY) -m tests.bench.gateway_api
 	@$(WITH_ENV) $(PY) -m pytest tests/bench -q -s
 
 lint: install
