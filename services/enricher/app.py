@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import httpx
 from faststream.asgi import AsgiFastStream
 
@@ -60,8 +62,12 @@ def build(settings: Settings) -> AsgiFastStream:
     archive = ObjectStore(settings)
     runtime.health.checks["storage"] = archive.acheck
     geocoder, acs = census_clients(settings)
+    reference = ReferenceData.load(settings.data_dir)
+    # The reference tables (tens of thousands of dicts) live as long as the process: kept
+    # out of the cyclic collector, which would otherwise walk them on every full collection.
+    gc.freeze()
     enricher = Enricher(
-        reference=ReferenceData.load(settings.data_dir),
+        reference=reference,
         archive=archive,
         metrics=runtime.metrics,
         sessions=runtime.sessions,

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from services.enricher.merge import MergedHome
 from services.enricher.normalize import AddressError, NormalizedAddress, normalize_address
-from services.enricher.quality import quality_summary
+from services.enricher.quality import QualityMeasure, measure, quality_summary
 from services.enricher.reference import SOURCE_NAMES, USZIPS, ReferenceData
 from shared.listing import Listing
 
@@ -69,6 +69,7 @@ class EnrichedProperty:
     enrichment_data: dict[str, Any]
     enrichment_sources: list[dict[str, Any]]
     fields_enriched: list[str]
+    quality: list[QualityMeasure]
 
 
 def parse_listing(listing: Listing) -> ParsedHome:
@@ -252,7 +253,8 @@ def enrich(
     if position:
         data["market"] = position
     warnings = _warnings(home, location, figures)
-    data["quality"] = {**quality_summary(columns), "warnings": warnings}
+    quality = measure(columns)
+    data["quality"] = {**quality_summary(quality), "warnings": warnings}
     sources = [
         {"name": item["source"], "kind": "listing", "key": item["source_id"]}
         for item in merged.sources
@@ -281,6 +283,7 @@ def enrich(
         enrichment_data=data,
         enrichment_sources=sources,
         fields_enriched=fields_enriched,
+        quality=quality,
     )
 
 

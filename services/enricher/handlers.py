@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,6 @@ from services.enricher.enrich import (
     parse_listing,
 )
 from services.enricher.merge import MergedHome, Observation, changed_fields, merge
-from services.enricher.quality import measure
 from services.enricher.reference import ReferenceData
 from shared.events import (
     EnrichmentRequested,
@@ -174,6 +174,7 @@ class Enricher:
         today = started_at.date()
         results: dict[str, tuple[MergedHome, EnrichedProperty]] = {}
         areas: dict[str | None, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        precisions: Counter[str] = Counter()
         for key, home in homes.items():
             merged = merge(list(home.observations.values()))
             zip_code = merged.listing.zip_code
@@ -190,7 +191,7 @@ class Enricher:
                 merged,
                 enrich(home.parsed, merged, zip_place, location, area, context, today),
             )
-            self.located.labels(location["precision"] if location else "unknown").inc()
+            precisions[location["precision"] if location else "unknown"] += 1
         rows = [self._property_row(homes[key], *pair) for key, pair in results.items()]
         ids = await store.upsert_properties(session, rows)
         await store.record_history(session, self._history(homes, results, ids))
@@ -203,8 +204,8 @@ class Enricher:
                 for prospect, home in parsed
             ],
         )
-        for prospect in prospects:
-            self.enriched.labels(prospect.source).inc()
+        _count(self.located, precisions)
+        _count(self.enriched, Counter(prospect.source for prospect in prospects))
         return {
             prospect.event.event_id: [
                 PropertyEnriched(
@@ -239,6 +240,7 @@ class Enricher:
         await store.lock_homes(session, keys)
         stored = await store.load_homes(session, keys)
         homes: dict[str, Home] = {}
+        merged = 0
         for prospect, parsed_home in parsed:
             home = homes.get(parsed_home.key)
             if home is None:
@@ -254,8 +256,10 @@ class Enricher:
             if previous is None or previous.observed_at <= observation.observed_at:
                 home.observations[observation.ref] = observation
             if home.before is not None or len(home.observations) > 1:
-                self.merged.inc()
+                merged += 1
             home.prospects.append(prospect)
+        if merged:
+            self.merged.inc(merged)
         return homes
 
     async def _geocode(
@@ -396,7 +400,7 @@ class Enricher:
                 "dag_run_id": homes[key].prospects[-1].event.run_id,
             }
             for key, (_, result) in results.items()
-            for m in measure(result.columns)
+            for m in result.quality
         ]
 
     def _success(
@@ -439,6 +443,12 @@ class Enricher:
             await store.record_jobs(
                 session, datetime.now(UTC), [{**self._job(listing, "failed"), "error_log": error}]
             )
+
+
+def _count(counter: Any, counts: Counter[str]) -> None:
+    """Add a batch's counts: one `labels` look-up per label value, not one per listing."""
+    for label, count in counts.items():
+        counter.labels(label).inc(count)
 
 
 def _observations(source_listings: dict[str, Any]) -> dict[str, Observation]:

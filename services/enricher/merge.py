@@ -92,6 +92,7 @@ def merge(observations: list[Observation]) -> MergedHome:
     """The merged home of at least one observation (see the module doc)."""
     ranked = sorted(observations, key=Observation.rank, reverse=True)
     latest = ranked[0]
+    origins = {item.ref: item.origin() for item in ranked}
     facts: dict[str, Any] = {}
     provenance: dict[str, dict[str, Any]] = {}
     alternatives: dict[str, list[dict[str, Any]]] = {}
@@ -102,9 +103,9 @@ def merge(observations: list[Observation]) -> MergedHome:
         winner = knowing[0]
         value = getattr(winner.listing, name)
         facts[name] = value
-        provenance[name] = winner.origin()
+        provenance[name] = origins[winner.ref]
         losers = [
-            {"value": _jsonable(getattr(item.listing, name)), **item.origin()}
+            {"value": _jsonable(getattr(item.listing, name)), **origins[item.ref]}
             for item in knowing[1:]
             if getattr(item.listing, name) != value
         ]
@@ -112,7 +113,7 @@ def merge(observations: list[Observation]) -> MergedHome:
             alternatives[name] = losers
     facts["price_history"] = _price_history(ranked)
     listing = latest.listing.model_copy(update=facts)
-    sources = [item.origin() for item in ranked]
+    sources = [origins[item.ref] for item in ranked]
     return MergedHome(listing, provenance, alternatives, sources)
 
 

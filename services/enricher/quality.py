@@ -74,9 +74,10 @@ def measure(columns: dict[str, Any]) -> list[QualityMeasure]:
     ]
 
 
-def quality_summary(columns: dict[str, Any]) -> dict[str, Any]:
-    """What the next stages read of a record's quality: its completeness and broken rules."""
-    completeness_measure, validation = measure(columns)
+def quality_summary(measures: list[QualityMeasure]) -> dict[str, Any]:
+    """What the next stages read of a record's quality (its `measure`s): its completeness
+    and broken rules."""
+    completeness_measure, validation = measures
     return {
         "completeness_percent": completeness_measure.value,
         "missing": completeness_measure.details["missing"],

@@ -1,12 +1,15 @@
 """Benchmark: 10,000 prospects through enrich -> score -> `score.created`.
 
-    make bench            (or: python -m tests.bench.pipeline --count 10000)
+    make bench            (or: python -m tests.bench.pipeline --count 10000 [--census])
 
 Starts the enricher and the scorer as separate processes against the running stack,
 publishes COUNT `prospect.new` events built from real King County sales (synthetic
-street addresses), and measures properties per second end to end and the latency from
-each publish to its score row (`property_scores.created_at`). Prints a summary and
-writes it to bench-results/pipeline.json.
+street addresses), and measures properties per second end to end, the latency from
+each publish to its score row (`property_scores.created_at`) and the CPU time each
+service spent per property (what the machine's other work cannot inflate as much as
+the wall clock). With `--census` the enricher's Census Geocoder and ACS clients are on,
+talking to the local fake Census servers (`tests.census_servers`). Prints a summary and
+writes it to bench-results/pipeline.json (pipeline-census.json with `--census`).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import statistics
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +36,8 @@ from shared.db.tables import properties, property_scores, prospect_queue
 from shared.events import ProspectNew
 from shared.listing import Listing
 from shared.settings import REPO_ROOT, Settings
-from tests.services import assign_at_end, running_services
+from tests.census_servers import census_env, census_server
+from tests.services import ServiceProcess, assign_at_end, running_services
 
 STREETS = ("Maple", "Cedar", "Alder", "Madrona", "Spruce", "Hemlock", "Juniper", "Laurel")
 SUFFIXES = ("Ave", "St", "Rd", "Way", "Ln", "Pl")
@@ -176,16 +182,38 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
     }
 
 
+def cpu_seconds(service: ServiceProcess) -> float:
+    """User and system CPU time the service's process has used so far (Linux `/proc`)."""
+    fields = Path(f"/proc/{service.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--census", action="store_true", help="enable the Census clients, on the fake servers"
+    )
     args = parser.parse_args()
     out_dir = REPO_ROOT / "bench-results"
     out_dir.mkdir(exist_ok=True)
-    with running_services(["services.enricher", "services.scorer"], out_dir):
+    with ExitStack() as stack:
+        env: dict[str, str] = {}
+        if args.census:
+            base_url, _ = stack.enter_context(census_server())
+            env = census_env(base_url)
+        services = stack.enter_context(
+            running_services(["services.enricher", "services.scorer"], out_dir, env)
+        )
+        idle = {name: cpu_seconds(service) for name, service in services.items()}
         result = asyncio.run(run(args.count, args.timeout))
-    (out_dir / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
+        result["census_clients"] = "fake servers" if args.census else "off"
+        for name, service in services.items():
+            used = cpu_seconds(service) - idle[name]
+            result[f"{name}_cpu_ms_per_property"] = round(1000 * used / args.count, 3)
+    name = "pipeline-census.json" if args.census else "pipeline.json"
+    (out_dir / name).write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(key) for key in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
