@@ -240,7 +240,8 @@ async def records_where(
     """The first records of `topic` that `matches`, one per event id, until there are `count`.
 
     One per event id: a redelivered event re-publishes its outputs under the same ids.
-    Fails the test on timeout.
+    Records read meanwhile that do not match are gone for the next call: wait for all the
+    records one step produces in one call. Fails the test on timeout.
     """
     found: dict[str, Any] = {}
     loop = asyncio.get_running_loop()
@@ -526,12 +527,17 @@ async def test_docgen_request_for_a_list_and_for_the_top_renders_each_packet(
     await publish(raw_producer, listed)
     await publish(raw_producer, top)
 
-    by_list = await records_where(
-        reader, topics.PACKET_GENERATED, lambda r: json.loads(r.value)["run_id"] == listed.run_id, 2
+    # Both requests' packets are read in one pass: the two requests may be handled in either
+    # order, and records of the one not waited for would be consumed and dropped.
+    packets = await records_where(
+        reader,
+        topics.PACKET_GENERATED,
+        lambda r: json.loads(r.value)["run_id"] in {listed.run_id, top.run_id},
+        count=4,
     )
-    by_top = await records_where(
-        reader, topics.PACKET_GENERATED, lambda r: json.loads(r.value)["run_id"] == top.run_id, 2
-    )
+    by_list = [r for r in packets if json.loads(r.value)["run_id"] == listed.run_id]
+    by_top = [r for r in packets if json.loads(r.value)["run_id"] == top.run_id]
+    assert len(by_list) == len(by_top) == 2
     assert sorted(json.loads(r.value)["property_id"] for r in by_list) == sorted(
         p.property_id for p in props
     )
