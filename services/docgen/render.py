@@ -21,6 +21,7 @@ from typing import Literal
 
 import jinja2
 from weasyprint import CSS, HTML
+from weasyprint.html import UA, UA_COUNTER_STYLE
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -30,6 +31,33 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PACKET_TEMPLATE = "packet.html.j2"
 PACKET_STYLESHEET = "packet.css"
 PageSize = Literal["Letter", "A4"]
+
+
+def lean_user_agent_stylesheet() -> CSS:
+    """WeasyPrint's HTML user-agent stylesheet, less its rules for every element's
+    pseudo-elements: footnote and note calls and markers are dropped (a packet has none)
+    and list markers are styled on `li` only (a packet's only markers).
+
+    Those universal `::marker`, `::footnote-*` and `::note-*` rules gave each of a packet's
+    ~1,200 elements six pseudo-element styles to cascade and compute: about a fifth of a
+    render's time.
+    """
+    lines = []
+    for line in UA.splitlines():
+        if line.startswith(("::footnote-", "::note-")):
+            continue
+        lines.append(f"li{line}" if line.startswith("::marker") else line)
+    return CSS(string="\n".join(lines), counter_style=UA_COUNTER_STYLE)
+
+
+LEAN_USER_AGENT_STYLESHEET = lean_user_agent_stylesheet()
+
+
+class PacketHtml(HTML):
+    """A packet's HTML, styled over the lean user-agent stylesheet (it has no forms)."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [LEAN_USER_AGENT_STYLESHEET]
 
 
 @dataclass(frozen=True)
@@ -72,7 +100,7 @@ class PacketRenderer:
 
     def pdf(self, packet: Packet) -> RenderedPdf:
         started = time.perf_counter()
-        document = HTML(
+        document = PacketHtml(
             string=self.html(packet), base_url=str(self.templates_dir), url_fetcher=self.fetcher
         ).render(stylesheets=self.stylesheets, font_config=self.fonts)
         data = document.write_pdf()
