@@ -50,7 +50,7 @@ from services.scorer.features import (
 from services.scorer.sales import Home, Sale
 
 MODEL_NAME = "avm"
-ARTIFACT_FORMAT = 1
+ARTIFACT_FORMAT = 2
 TOP_CONTRIBUTIONS = 6
 
 

@@ -5,9 +5,10 @@ Neighbourhood features come only from reference sales dated strictly before the
 valuation day: the price per sq ft of the k nearest earlier sales (weighted by distance
 and by age, so a sale next door last month counts more than one a mile away last year),
 area (ZIP or neighbourhood) statistics of earlier sales, the market's recent level, and
-the home's own earlier sale if it sold before. A sale's own price, and any sale on or after
-its day, never enter its features: training rows are computed exactly as a listing is
-scored on that day.
+the home's own earlier sale if it sold before. Where the assessor records the sizes of the
+homes around it (`Home.neighbours_sqft`), the home's size relative to them is a feature
+too. A sale's own price, and any sale on or after its day, never enter its features:
+training rows are computed exactly as a listing is scored on that day.
 
 Every feature is a number; an unknown fact or a neighbourhood with no earlier sales is NaN
 (XGBoost routes it down the branch it learned for missing values). `baseline` is the
@@ -60,6 +61,9 @@ HOME_FEATURES = (
     "y_km",
     "diagonal_km",
     "antidiagonal_km",
+    "log_neighbours_sqft",
+    "log_neighbours_lot_sqft",
+    "log_sqft_over_neighbours",
 )
 NEIGHBOURHOOD_FEATURES = (
     "nb_log_ppsf",
@@ -91,6 +95,8 @@ FACT_GROUPS: dict[str, tuple[str, ...]] = {
     "location": ("latitude", "longitude"),
     "rooms": ("bedrooms", "bathrooms"),
     "age": ("year_built",),
+    "quality": ("condition", "grade"),
+    "surroundings": ("neighbours_sqft", "neighbours_lot_sqft"),
 }
 
 
@@ -309,9 +315,11 @@ def home_features(homes: Sequence[Home], as_of_days: Floats, origin_latitude: fl
     property_type = np.array(
         [PROPERTY_TYPE_CODES.get(home.property_type or "", np.nan) for home in homes]
     )
+    log_sqft = _log(_column(homes, "sqft"))
+    neighbours_log_sqft = _log(_column(homes, "neighbours_sqft"))
     return np.column_stack(
         [
-            _log(_column(homes, "sqft")),
+            log_sqft,
             _log(_column(homes, "lot_sqft")),
             _column(homes, "bedrooms"),
             _column(homes, "bathrooms"),
@@ -328,6 +336,9 @@ def home_features(homes: Sequence[Home], as_of_days: Floats, origin_latitude: fl
             xy[:, 1],
             (xy[:, 0] + xy[:, 1]) / math.sqrt(2.0),
             (xy[:, 0] - xy[:, 1]) / math.sqrt(2.0),
+            neighbours_log_sqft,
+            _log(_column(homes, "neighbours_lot_sqft")),
+            log_sqft - neighbours_log_sqft,
         ]
     )
 

@@ -31,6 +31,9 @@ class Home:
     `condition` and `grade` are on the market's own scale (King County: condition 1-5,
     grade 1-13; Ames: 1-10 each), so a model learns them within one market only.
     `parcel_id` is the assessor's id: it links a home to its earlier sales.
+    `neighbours_sqft` and `neighbours_lot_sqft` describe the home's surroundings: the mean
+    living and lot area of its nearest neighbouring homes, sold or not, as an assessor
+    records them (King County's `sqft_living15`/`sqft_lot15`); None where nobody does.
     """
 
     sqft: float | None = None
@@ -50,6 +53,8 @@ class Home:
     waterfront: bool | None = None
     view: float | None = None
     parcel_id: str | None = None
+    neighbours_sqft: float | None = None
+    neighbours_lot_sqft: float | None = None
 
     @property
     def area(self) -> str | None:
@@ -198,6 +203,8 @@ KING_COUNTY = ColumnMapping(
         "waterfront": flag("waterfront"),
         "view": number("view"),
         "parcel_id": text("id"),
+        "neighbours_sqft": positive("sqft_living15"),
+        "neighbours_lot_sqft": positive("sqft_lot15"),
     },
     price=positive("price"),
     sale_date=_kc_date,

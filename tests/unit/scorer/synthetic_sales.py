@@ -47,6 +47,8 @@ def synthetic_sales(count: int = 3000, days: int = 300, seed: int = 1) -> list[S
             condition=3.0,
             grade=grade,
             parcel_id=f"P{parcel:05d}",
+            neighbours_sqft=float(round(sqft * random.lognormal(0, 0.2))),
+            neighbours_lot_sqft=float(round(random.lognormal(math.log(7000), 0.3))),
         )
         sales.append(Sale(home, float(round(price, -2)), START + timedelta(days=day)))
     return sorted(sales, key=lambda sale: sale.sale_date)

@@ -49,6 +49,8 @@ def test_king_county_rows_become_sales_oldest_first(tmp_path: Path) -> None:
     assert renovated.home.year_renovated == 2004
     assert renovated.home.waterfront is True
     assert renovated.home.latitude == pytest.approx(47.5712)
+    assert renovated.home.neighbours_sqft == 2600
+    assert renovated.home.neighbours_lot_sqft == 10400
     assert sales[1].home.year_renovated is None
     assert sales[1].home.parcel_id == "1000000001"
     assert sales[1].price_per_sqft == pytest.approx(412500 / 1830)
@@ -66,6 +68,7 @@ def test_ames_rows_have_no_coordinates_and_a_mid_month_date(tmp_path: Path) -> N
     new, old = sales
     assert new.sale_date == date(2008, 7, 15)
     assert new.home.latitude is None and new.home.zip_code is None
+    assert new.home.neighbours_sqft is None
     assert new.home.area == "NridgHt"
     assert new.home.bathrooms == 3.0
     assert new.home.year_renovated is None
