@@ -1,9 +1,12 @@
 """The automated valuation model (AVM): what a home would sell for on a given day, with an
 80 % band, the reasons and the comparable sales.
 
-The model is XGBoost regression on log price. It starts from the neighbourhood's estimate
-(`baseline_log_price`: the $/sq ft of nearby earlier sales times the home's size, see
-`features`) and learns the correction from the home's own facts and its neighbourhood, so
+The model is XGBoost regression on log price, with a pseudo-Huber loss: errors beyond
+`huber_slope` (about 10 %) count linearly rather than squared, so the few sales far from
+their home's market value (a teardown, a sale within a family) pull it less. It starts
+from the neighbourhood's estimate (`baseline_log_price`: the $/sq ft of nearby earlier
+sales times the home's size, see `features`) and learns the correction from the home's
+own facts and its neighbourhood, so
 
     log(value) = baseline + bias + sum of the SHAP contributions of the features
 
@@ -61,10 +64,12 @@ class ArtifactMismatch(ValueError):
 
 @dataclass(frozen=True)
 class BoostingSettings:
-    """XGBoost's knobs, and how training rows are chosen and augmented."""
+    """XGBoost's knobs (`huber_slope`: the log error where the loss turns from squared to
+    linear), and how training rows are chosen and augmented."""
 
     rounds: int = 1200
     learning_rate: float = 0.03
+    huber_slope: float = 0.1
     max_depth: int = 6
     min_child_weight: float = 3.0
     subsample: float = 0.8
@@ -77,7 +82,8 @@ class BoostingSettings:
 
     def xgboost_params(self) -> dict[str, Any]:
         return {
-            "objective": "reg:squarederror",
+            "objective": "reg:pseudohubererror",
+            "huber_slope": self.huber_slope,
             "eta": self.learning_rate,
             "max_depth": self.max_depth,
             "min_child_weight": self.min_child_weight,
