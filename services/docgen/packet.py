@@ -126,8 +126,8 @@ class Packet:
     # 4. valuation
     valuation: tuple[Row, ...]
     valuation_note: str | None
-    band_chart: str | None
-    contributions_chart: str | None
+    band_chart: charts.Chart | None
+    contributions_chart: charts.Chart | None
     comparables: Table
     # 5. financing, income, expenses, ratios, rules, assumptions
     returns_note: str | None
@@ -138,7 +138,7 @@ class Packet:
     assumptions: tuple[Row, ...]
     # 6. projection
     projection: Table
-    projection_chart: str | None
+    projection_chart: charts.Chart | None
     exit: tuple[Row, ...]
     # 7. neighbourhood
     neighbourhood: tuple[Row, ...]
@@ -466,7 +466,7 @@ def valuation_note(valuation: ValueEstimate | None) -> str | None:
     return None
 
 
-def band_chart(valuation: ValueEstimate | None, price: float | None) -> str | None:
+def band_chart(valuation: ValueEstimate | None, price: float | None) -> charts.Chart | None:
     if valuation is None or None in (
         valuation.estimated_value,
         valuation.value_low,
@@ -487,7 +487,7 @@ def feature_label(feature: str, value: float | None) -> str:
     return fmt.clip(f"{name} = {shown}", 34)
 
 
-def contributions_chart(valuation: ValueEstimate | None) -> str | None:
+def contributions_chart(valuation: ValueEstimate | None) -> charts.Chart | None:
     if valuation is None or not valuation.contributions:
         return None
     parts = sorted(valuation.contributions, key=lambda part: -abs(part.log_effect))[
@@ -666,7 +666,7 @@ def projection_table(returns: Returns) -> Table:
     )
 
 
-def projection_chart(returns: Returns) -> str | None:
+def projection_chart(returns: Returns) -> charts.Chart | None:
     years = [
         charts.YearBar(year.year, year.loan_balance, year.equity)
         for year in returns.projection

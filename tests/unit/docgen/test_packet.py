@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import math
 
@@ -166,12 +167,25 @@ def test_rental_listing_is_not_treated_as_a_purchase() -> None:
     assert packet.returns_note == "rental listing (the listing asks $2,500 a month)"
 
 
-def test_charts_are_svg_with_escaped_labels() -> None:
-    svg = charts.signed_bars([charts.Bar("<script>x</script>", 0.1, "+10%")], "SHAP")
+def test_charts_are_svg_shapes_with_their_labels_kept_as_text() -> None:
+    chart = charts.signed_bars([charts.Bar("<script>x</script>", 0.1, "+10%")], "SHAP")
 
-    assert svg.startswith("<svg")
-    assert "<script>" not in svg
-    assert "&lt;script&gt;" in svg
+    prefix = "data:image/svg+xml;base64,"
+    assert chart.image.startswith(prefix)
+    svg = base64.b64decode(chart.image.removeprefix(prefix)).decode()
+    assert svg.startswith("<svg") and "<rect" in svg
+    assert "script" not in svg and "+10%" not in svg
+    assert [label.text for label in chart.labels] == ["<script>x</script>", "+10%"]
+    assert [label.anchor for label in chart.labels] == ["start", "start"]
+
+
+def test_chart_labels_are_placed_in_percent_of_the_chart() -> None:
+    chart = charts.Chart(640, 100, "", (), "t")
+
+    assert chart.left(charts.Label(320, 50, "a", "start")) == 50.0
+    assert chart.left(charts.Label(320, 50, "a", "middle")) == 50.0 - charts.LABEL_BOX / 2
+    assert chart.left(charts.Label(320, 50, "a", "end")) == 50.0 - charts.LABEL_BOX
+    assert chart.top(charts.Label(320, 25, "a")) == 25.0
 
 
 def test_packet_key_names_property_score_and_template() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
 import pytest
 from pypdf import PdfReader
 
+from services.docgen import charts
 from services.docgen.packet import build_packet
 from services.docgen.render import PacketRenderer, RenderedPdf
 from tests.unit.docgen import samples
@@ -106,6 +108,16 @@ def test_scraped_markup_and_script_are_printed_as_text(renderer: PacketRenderer)
     assert "&lt;script&gt;" in html
     assert "<b>Great</b> deal" in text
     assert "<img src=x onerror=alert(1)>" in text
+
+
+def test_chart_labels_are_escaped(renderer: PacketRenderer) -> None:
+    bars = [charts.Bar(SCRIPT, 0.1, "+10%")]
+    packet = dataclasses.replace(packet_of(), contributions_chart=charts.signed_bars(bars, "t"))
+
+    html = renderer.html(packet)
+
+    assert SCRIPT not in html
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
 
 
 def test_fonts_are_embedded(known: RenderedPdf) -> None:
