@@ -241,7 +241,6 @@ def enrich(
             "parsed": home.address.parsed,
         },
         "provenance": provenance,
-        "field_origins": merged.provenance,
         "alternatives": merged.alternatives,
         "sources": merged.sources,
     }

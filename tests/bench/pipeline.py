@@ -4,8 +4,9 @@
 
 Starts the enricher and the scorer as separate processes against the running stack,
 publishes COUNT `prospect.new` events built from real King County sales (synthetic
-street addresses), and measures properties per second end to end, the latency from
-each publish to its score row (`property_scores.created_at`) and the CPU time each
+street addresses), and measures properties per second end to end and through the
+enricher alone (to its `property.enriched`), the latency from each publish to its score
+row (`property_scores.created_at`) and to its `property.enriched`, and the CPU time each
 service spent per property (what the machine's other work cannot inflate as much as
 the wall clock). With `--census` the enricher's Census Geocoder and ACS clients are on,
 talking to the local fake Census servers (`tests.census_servers`). Prints a summary and
@@ -96,23 +97,39 @@ async def insert_prospects(sessions: Any, source: str, homes: list[Listing]) -> 
 
 async def count_scores_seen(
     consumer: AIOKafkaConsumer, run_id: str, count: int, timeout: float
-) -> float:
+) -> tuple[float, dict[int, float]]:
     """Reads score.created until COUNT properties of the run were scored; returns the time
-    the last one arrived. Redelivered duplicates are counted once."""
+    the last one arrived, and when the enricher published each prospect's
+    `property.enriched` (its record's create time), by prospect id. Redelivered
+    duplicates are counted once."""
     scored: set[int] = set()
+    enriched: dict[int, float] = {}
     last = time.time()
     deadline = time.monotonic() + timeout
-    while len(scored) < count:
+    while len(scored) < count or len(enriched) < count:
         if time.monotonic() > deadline:
             raise SystemExit(f"bench: only {len(scored)}/{count} scores after {timeout:.0f}s")
         batch = await consumer.getmany(timeout_ms=1000)
         for records in batch.values():
             for record in records:
                 event = json.loads(record.value)
-                if event.get("run_id") == run_id:
+                if event.get("run_id") != run_id:
+                    continue
+                if record.topic == topics.PROPERTY_ENRICHED:
+                    enriched.setdefault(event["prospect_id"], record.timestamp / 1000)
+                else:
                     scored.add(event["property_id"])
                     last = time.time()
-    return last
+    return last, enriched
+
+
+def percentiles(prefix: str, latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        f"{prefix}_p50_seconds": round(statistics.median(ordered), 3),
+        f"{prefix}_p99_seconds": round(ordered[int(0.99 * (len(ordered) - 1))], 3),
+        f"{prefix}_max_seconds": round(ordered[-1], 3),
+    }
 
 
 async def run(count: int, timeout: float) -> dict[str, Any]:
@@ -126,7 +143,7 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await consumer.start()
-    await assign_at_end(consumer, [topics.SCORE_CREATED])
+    await assign_at_end(consumer, [topics.PROPERTY_ENRICHED, topics.SCORE_CREATED])
 
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -152,7 +169,7 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
         )
     await asyncio.gather(*futures)
     publish_seconds = time.time() - started
-    last = await count_scores_seen(consumer, run_id, count, timeout)
+    last, enriched = await count_scores_seen(consumer, run_id, count, timeout)
     await producer.stop()
     await consumer.stop()
 
@@ -165,10 +182,8 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
             )
         ).all()
     await engine.dispose()
-    latencies = sorted(
-        (created - published_at[prospect_id]).total_seconds() for prospect_id, created in rows
-    )
     elapsed = last - started
+    enriching = max(enriched.values()) - started
     return {
         "run_id": run_id,
         "prospects": count,
@@ -176,9 +191,19 @@ async def run(count: int, timeout: float) -> dict[str, Any]:
         "publish_seconds": round(publish_seconds, 2),
         "elapsed_seconds": round(elapsed, 2),
         "properties_per_second": round(count / elapsed, 1),
-        "latency_p50_seconds": round(statistics.median(latencies), 3),
-        "latency_p99_seconds": round(latencies[int(0.99 * (len(latencies) - 1))], 3),
-        "latency_max_seconds": round(latencies[-1], 3),
+        **percentiles(
+            "latency",
+            [
+                (created - published_at[prospect_id]).total_seconds()
+                for prospect_id, created in rows
+            ],
+        ),
+        "enricher_seconds": round(enriching, 2),
+        "enricher_properties_per_second": round(count / enriching, 1),
+        **percentiles(
+            "enricher_latency",
+            [at - published_at[prospect_id].timestamp() for prospect_id, at in enriched.items()],
+        ),
     }
 
 
