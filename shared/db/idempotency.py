@@ -23,11 +23,10 @@ async def claim(
     """
     if not events:
         return set()
+    # One cached statement with many parameter sets (not a new multi-row INSERT per batch).
     result = await session.execute(
-        insert(processed_events)
-        .values([{"service": service, "event_id": eid, "topic": topic} for eid, topic in events])
-        .on_conflict_do_nothing()
-        .returning(processed_events.c.event_id)
+        insert(processed_events).on_conflict_do_nothing().returning(processed_events.c.event_id),
+        [{"service": service, "event_id": eid, "topic": topic} for eid, topic in events],
     )
     return set(result.scalars())
 

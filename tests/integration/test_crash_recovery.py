@@ -16,7 +16,9 @@ from tests.services import ServiceProcess, free_port, running_services
 
 pytestmark = pytest.mark.stack
 
-PROSPECTS = 300
+# Enough for several of the enricher's batches (up to 500 events each), so that the kill
+# lands between them.
+PROSPECTS = 1500
 
 
 async def test_enricher_killed_mid_stream_loses_and_duplicates_nothing(
@@ -26,8 +28,7 @@ async def test_enricher_killed_mid_stream_loses_and_duplicates_nothing(
     events = [await new_prospect(sessions, run_id) for _ in range(PROSPECTS)]
     env = {**os.environ, "REOS_STARTUP_WAIT_SECONDS": "30"}
     with running_services(["services.enricher", "services.scorer"], tmp_path) as started:
-        for event in events:
-            await publish(raw_producer, event)
+        await asyncio.gather(*(publish(raw_producer, event) for event in events))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
         while await count_run_rows(sessions, enrichment_jobs, run_id) < 20:
