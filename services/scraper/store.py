@@ -188,8 +188,9 @@ async def upsert_prospects(
             table.c.id, table.c.source, table.c.source_id, table.c.payload, table.c.scraping_job_id
         )
         .where(sa.tuple_(table.c.source, table.c.source_id).in_(keys))
-        .order_by(table.c.source, table.c.source_id)
-        .with_for_update()
+        # No FOR UPDATE: it would skip the rows the upsert below changes in this same
+        # statement (PostgreSQL treats them as modified by the current command), losing
+        # their previous payload; the upsert locks them anyway.
         .cte("before")
     )
     statement = insert(table).values(
