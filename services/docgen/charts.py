@@ -44,7 +44,7 @@ class Label:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart: its shapes (SVG elements in a `width` × `height` viewBox) and its labels."""
+    """A chart: its shapes (SVG elements in a viewBox `width` wide, `height` high), its labels."""
 
     width: int
     height: int
