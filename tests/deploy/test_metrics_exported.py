@@ -91,6 +91,7 @@ async def test_every_metric_of_the_dashboards_and_alerts_is_exported(platform) -
                 series["docgen"].get("reos_docgen_packets_generated_total")
                 and series["scorer"].get("reos_scorer_consumer_lag_messages")
                 and series["enricher"].get("reos_enricher_consumer_lag_messages")
+                and series["docgen"].get("reos_docgen_consumer_lag_messages")
             ):
                 break
             assert asyncio.get_running_loop().time() < deadline, (
