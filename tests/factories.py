@@ -7,7 +7,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shared.db.tables import properties, property_scores, scored_properties
+from shared.db.tables import (
+    docgen_properties,
+    docgen_scores,
+    properties,
+    property_scores,
+    scored_properties,
+)
+from shared.events import ScoreCreated
 from shared.listing import Listing
 
 
@@ -15,7 +22,8 @@ async def insert_scored_property(
     sessions: Any, prospect_id: int | None = None, **columns: Any
 ) -> tuple[int, int]:
     """A property (unique key) with one score, as the enricher and the scorer write them,
-    and the scorer's copy of it (what a re-score reads)."""
+    and the copies the scorer and docgen keep of what they received (what a re-score and a
+    re-render read)."""
     values = {"address": "1 Test St", "city": "Seattle", "state": "WA", "zip_code": "98103"}
     async with sessions() as session, session.begin():
         property_id = (
@@ -66,6 +74,35 @@ async def insert_scored_property(
                 status=listing.status,
                 zip_code=listing.zip_code,
                 source_event_id=uuid.uuid4(),
+            )
+        )
+        await session.execute(
+            sa.insert(docgen_properties).values(
+                property_id=property_id,
+                prospect_id=prospect_id,
+                address=facts["address"],
+                listing=listing.model_dump(mode="json"),
+                enriched_at=sa.func.now(),
+                source_event_id=uuid.uuid4(),
+            )
+        )
+        score = ScoreCreated(
+            score_id=score_id,
+            property_id=property_id,
+            prospect_id=prospect_id,
+            model_version="test",
+            overall_score=50.0,
+            investment_score=50.0,
+            risk_score=50.0,
+        )
+        await session.execute(
+            sa.insert(docgen_scores).values(
+                score_id=score_id,
+                property_id=property_id,
+                overall_score=score.overall_score,
+                score=score.model_dump(mode="json"),
+                scored_at=sa.func.now(),
+                source_event_id=score.event_id,
             )
         )
     return int(property_id), int(score_id)
