@@ -29,7 +29,7 @@ CONSUMED_TOPICS = {
     ],
     "enricher": [topics.PROSPECT_NEW, topics.ENRICHMENT_REQUESTED],
     "scorer": [topics.PROPERTY_ENRICHED, topics.SCORING_REQUESTED],
-    "docgen": [topics.SCORE_CREATED, topics.DOCGEN_REQUESTED],
+    "docgen": [topics.PROPERTY_ENRICHED, topics.SCORE_CREATED, topics.DOCGEN_REQUESTED],
 }
 
 

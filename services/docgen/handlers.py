@@ -122,6 +122,7 @@ class PacketGenerator:
     async def on_property_enriched_batch(
         self, session: AsyncSession, events: list[PropertyEnriched]
     ) -> Outputs:
+        await store.lock_properties(session, (event.property_id for event in events))
         await store.remember_properties(session, events)
         causes = {event.property_id: event for event in events}
         waiting = await store.waiting_scores(session, causes)
@@ -143,6 +144,7 @@ class PacketGenerator:
     async def on_score_created_batch(
         self, session: AsyncSession, events: list[ScoreCreated]
     ) -> Outputs:
+        await store.lock_properties(session, (event.property_id for event in events))
         await store.remember_scores(session, events)
         rendered = await store.rendered_documents(
             session, (event.score_id for event in events), self.template_version

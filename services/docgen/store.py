@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.docgen.packet import PropertySnapshot
@@ -144,6 +144,29 @@ async def rendered_documents(
         documents.c.template_version == template_version,
     )
     return {score_id: document_id for score_id, document_id in await session.execute(query)}
+
+
+PROPERTY_LOCK_CLASS = 0xD0C6
+"""First key of docgen's per-property advisory locks (the second is the property id)."""
+
+
+async def lock_properties(session: AsyncSession, property_ids: Iterable[int]) -> None:
+    """Serialise, until this transaction ends, the handling of these properties' snapshots
+    and scores.
+
+    A score may be handled while its property's snapshot is being stored by another
+    consumer: without the lock the score would find no snapshot and wait, and the snapshot
+    would find no waiting score, so the packet would never be made. Under the lock the
+    second of the two sees what the first committed. Ids are locked in order, so two
+    batches never wait on each other.
+    """
+    ids = sorted({int(property_id) % 2**31 for property_id in property_ids})
+    if ids:
+        ordered = sa.select(sa.func.unnest(sa.cast(ids, ARRAY(sa.Integer))).label("id"))
+        ordered = ordered.order_by("id").subquery()
+        await session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(PROPERTY_LOCK_CLASS, ordered.c.id))
+        )
 
 
 async def waiting_scores(session: AsyncSession, property_ids: Iterable[int]) -> dict[int, int]:
