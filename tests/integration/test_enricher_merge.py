@@ -114,15 +114,19 @@ async def test_the_same_home_from_three_sources_is_one_property_with_provenance(
     redfin = listing(
         "redfin", street.replace("Avenue North", "Ave N"), price=489_000.0, status="pending"
     )
-    await publish(raw_producer, await prospect(sessions, run_id, feed, SEEN))
-    await publish(raw_producer, await prospect(sessions, run_id, zillow, SEEN + timedelta(hours=1)))
-    await publish(raw_producer, await prospect(sessions, run_id, redfin, SEEN + timedelta(hours=2)))
-
-    rows = await wait_for(
-        sessions,
-        sa.select(properties).where(properties.c.address.like(f"%{street.split()[2].upper()}%")),
-        lambda rows: rows and len(rows[0]["source_listings"]) == 3,
+    the_home = sa.select(properties).where(
+        properties.c.address.like(f"%{street.split()[2].upper()}%")
     )
+    # One source after the other, as they would arrive over hours: each is merged into
+    # what the earlier ones left, so the price change lands in the history.
+    for hours, home_listing in enumerate((feed, zillow, redfin)):
+        seen = SEEN + timedelta(hours=hours)
+        await publish(raw_producer, await prospect(sessions, run_id, home_listing, seen))
+        rows = await wait_for(
+            sessions,
+            the_home,
+            lambda rows, merged=hours + 1: rows and len(rows[0]["source_listings"]) == merged,
+        )
     assert len(rows) == 1
     home = rows[0]
     assert (home["price"], home["listing_type"], home["sqft"], home["year_built"]) == (
