@@ -16,6 +16,7 @@ from services.gateway.shapes.records import (
     PropertyRow,
     Record,
 )
+from shared.completeness import COMPLETENESS_FIELDS
 
 
 class EnrichmentJobDetails(EnrichmentJobRow):
@@ -104,23 +105,8 @@ PROPERTY_FIELDS = (
 )
 EXTRA_PROPERTY_FIELDS = ("listing_type", "latitude", "longitude", "dag_run_id")
 
-QUALITY_FIELDS = (
-    "address",
-    "city",
-    "state",
-    "zip_code",
-    "property_type",
-    "bedrooms",
-    "bathrooms",
-    "sqft",
-    "lot_size",
-    "year_built",
-    "price",
-    "estimated_value",
-    "listing_type",
-    "latitude",
-    "longitude",
-)
+# The platform's completeness fields, plus the value the scorer adds and the status.
+QUALITY_FIELDS = (*COMPLETENESS_FIELDS, "estimated_value", "listing_type")
 
 
 def enrichment_job(row: Mapping[str, Any]) -> dict[str, Any]:
