@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import time
 import uuid
@@ -31,8 +30,8 @@ from shared import topics
 from shared.db.session import create_engine, create_sessionmaker
 from shared.db.tables import properties
 from shared.events import PropertyEnriched
-from shared.listing import Listing
 from shared.settings import REPO_ROOT, Settings
+from tests.bench.pipeline import listings
 from tests.services import assign_at_end, running_services
 
 BATCH_METRIC = "reos_scorer_batch_duration_seconds"
@@ -54,51 +53,26 @@ async def property_rows(keys: list[str]) -> list[int]:
 
 
 async def enriched(data_dir: Path, count: int, run_id: str) -> list[PropertyEnriched]:
-    """COUNT enriched properties from real sales (listed at their sale price)."""
-    path = data_dir / "kc_house_data.csv"
-    if not path.is_file():
-        raise SystemExit(f"bench: {path} not found; set REOS_DATA_DIR to the data folder")
+    """COUNT enriched properties from real sales (listed at their sale price), as the
+    pipeline benchmark lists them, with their ZIP's Census figures."""
     reference = ReferenceData.load(data_dir)
-    with path.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    homes = listings(data_dir, count, run_id[-12:], "bench")
     keys = [f"bench|{run_id}|{index}" for index in range(count)]
     property_ids = await property_rows(keys)
-    events = []
-    for index in range(count):
-        row = rows[index % len(rows)]
-        zip_code = row["zipcode"]
-        listing = Listing(
-            source="bench",
-            source_id=f"{run_id}-{index}",
-            status="for_sale",
-            price=float(row["price"]),
-            street=f"{100 + index} Bench Ave",
-            state="WA",
-            zip_code=zip_code,
-            latitude=float(row["lat"]),
-            longitude=float(row["long"]),
-            property_type="single_family",
-            bedrooms=int(row["bedrooms"]),
-            bathrooms=float(row["bathrooms"]),
-            sqft=int(row["sqft_living"]),
-            lot_sqft=float(row["sqft_lot"]),
-            year_built=int(row["yr_built"]),
+    return [
+        PropertyEnriched(
+            run_id=run_id,
+            property_id=property_id,
+            property_key=key,
+            address=home.address_line or key,
+            listing=home,
+            enrichment={
+                "demographics": reference.demographics.get(home.zip_code or "", {}),
+                "quality": {"completeness_percent": 100.0},
+            },
         )
-        demographics = reference.demographics.get(zip_code, {})
-        events.append(
-            PropertyEnriched(
-                run_id=run_id,
-                property_id=property_ids[index],
-                property_key=keys[index],
-                address=listing.street or "",
-                listing=listing,
-                enrichment={
-                    "demographics": demographics,
-                    "quality": {"completeness_percent": 100.0},
-                },
-            )
-        )
-    return events
+        for home, key, property_id in zip(homes, keys, property_ids, strict=True)
+    ]
 
 
 async def scores_seen(consumer: AIOKafkaConsumer, run_id: str, count: int, timeout: float):
