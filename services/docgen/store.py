@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.docgen.packet import PropertySnapshot
@@ -123,7 +123,7 @@ async def top_scores(session: AsyncSession, count: int) -> list[tuple[int, int]]
             docgen_scores.c.property_id, docgen_scores.c.score_id, docgen_scores.c.overall_score
         )
         .join(docgen_properties, docgen_properties.c.property_id == docgen_scores.c.property_id)
-        .distinct(docgen_scores.c.property_id)
+        .ext(distinct_on(docgen_scores.c.property_id))
         .order_by(docgen_scores.c.property_id, docgen_scores.c.score_id.desc())
         .subquery()
     )
