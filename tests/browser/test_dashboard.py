@@ -130,8 +130,9 @@ def test_property_page_shows_the_stored_valuation_and_score(
     page.fill("input[name=source]", SOURCE)
     page.select_option("select[name=sort]", "-score")
     page.click("#filters button[type=submit]")
-    first = page.wait_for_selector(f"tbody tr:first-child a[href='#/property/{home['id']}']")
-    first.click()
+    # A locator, not an element handle: the list renders twice (all homes, then the
+    # filtered ones) and a locator finds the link again in whichever table is current.
+    page.locator(f"tbody tr:first-child a[href='#/property/{home['id']}']").click()
     page.wait_for_selector("#estimated-value")
     assert page.inner_text("h2.address") == home["address"]
     assert page.inner_text("#estimated-value") == dollars(home["estimated_value"])
