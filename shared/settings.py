@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     census_breaker_reset_seconds: float = Field(
         30.0, ge=0, alias="REOS_CENSUS_BREAKER_RESET_SECONDS"
     )
+    census_cache_ttl_seconds: float = Field(
+        30 * 86_400.0,
+        gt=0,
+        alias="REOS_CENSUS_CACHE_TTL_SECONDS",
+        description="how long a geocoder match or ACS figure is reused before it is asked again",
+    )
+    census_cache_entries: int = Field(
+        200_000, ge=1, alias="REOS_CENSUS_CACHE_ENTRIES", description="answers kept in memory"
+    )
     api_key_secret: SecretStr = Field(
         SecretStr("reos-development-api-key-secret"),
         alias="REOS_API_KEY_SECRET",

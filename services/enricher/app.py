@@ -73,6 +73,8 @@ def build(settings: Settings) -> AsgiFastStream:
         sessions=runtime.sessions,
         geocoder=geocoder,
         acs=acs,
+        census_cache_ttl_seconds=settings.census_cache_ttl_seconds,
+        census_cache_entries=settings.census_cache_entries,
     )
 
     runtime.batch_subscriber(

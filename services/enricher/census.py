@@ -12,9 +12,13 @@ Geocoder (geocoding.geo.census.gov/geocoder, "Geocoding Services API"):
 The Census locates an address by interpolating along the TIGER street segment's address
 range, so a match's precision is `interpolated`, never rooftop.
 
-ACS 5-year (api.census.gov/data): `GET <year>/acs/acs5?get=NAME,<variables>&for=zip code
-tabulation area:<zcta>,<zcta>` answers a JSON array of rows whose first row names the
-columns; a value the Census cannot give is a negative annotation code (-666666666, ...).
+ACS 5-year detailed tables (api.census.gov/data): `GET <year>/acs/acs5?get=NAME,<variables>`
+with `for=zip code tabulation area:<zcta>,<zcta>` (ZCTAs), or with
+`for=tract:<tract>,<tract>&in=state:<ss>&in=county:<ccc>` (census tracts of one county),
+answers a JSON array of rows whose first row names the columns, the geography's own
+columns last (`zip code tabulation area`; `state`, `county`, `tract`); a value the Census
+cannot give is a negative annotation code (-666666666, ...). A query nothing matches is
+answered `204 No Content`.
 
 Both clients retry timeouts, connection errors, 429 and 5xx answers with backoff, and a
 circuit breaker stops calling an API that keeps failing until it has had time to recover:
@@ -46,6 +50,7 @@ ACS_VARIABLES = {
     "B25003_002E": "owner_occupied_units",
 }
 ZCTA_GEOGRAPHY = "zip code tabulation area"
+TRACTS_PER_REQUEST = 50
 
 
 class CensusUnavailable(Exception):
@@ -286,10 +291,20 @@ def _percent(part: float | None, whole: float | None) -> float | None:
     return round(100.0 * part / whole, 2)
 
 
+def _geography(header: list[str]) -> tuple[str, Callable[[list[str]], str]]:
+    """The level of an ACS answer and how to read each row's code (ZCTA, tract GEOID)."""
+    index = {name: position for position, name in enumerate(header)}
+    if ZCTA_GEOGRAPHY in index:
+        return "zcta", lambda row: row[index[ZCTA_GEOGRAPHY]]
+    state, county, tract = index["state"], index["county"], index["tract"]
+    return "tract", lambda row: row[state] + row[county] + row[tract]
+
+
 def demographics_from_acs(rows: list[list[str]], year: int) -> dict[str, dict[str, Any]]:
-    """The figures of each ZCTA in an ACS JSON answer (header row first)."""
+    """The figures of each ZCTA or tract (by its 11-digit GEOID) in an ACS JSON answer."""
     header, *data = rows
     index = {name: position for position, name in enumerate(header)}
+    level, code_of = _geography(header)
     found: dict[str, dict[str, Any]] = {}
     for row in data:
         values = {
@@ -297,7 +312,8 @@ def demographics_from_acs(rows: list[list[str]], year: int) -> dict[str, dict[st
             for variable, name in ACS_VARIABLES.items()
             if variable in index
         }
-        found[row[index[ZCTA_GEOGRAPHY]]] = {
+        code = code_of(row)
+        found[code] = {
             "median_household_income": values.get("median_household_income"),
             "median_home_value": values.get("median_home_value"),
             "median_gross_rent": values.get("median_gross_rent"),
@@ -309,13 +325,28 @@ def demographics_from_acs(rows: list[list[str]], year: int) -> dict[str, dict[st
                 values.get("owner_occupied_units"), values.get("occupied_units")
             ),
             "source": f"census_acs5_{year}",
-            "geography": "zcta",
+            "geography": level,
+            "geoid": code,
         }
     return found
 
 
+def tract_requests(geoids: Iterable[str]) -> list[tuple[str, str, list[str]]]:
+    """Tract GEOIDs (state 2 + county 3 + tract 6 digits) as the requests that ask for them:
+    (state, county, tracts), one county per request, at most `TRACTS_PER_REQUEST` each."""
+    by_county: dict[tuple[str, str], list[str]] = {}
+    for geoid in sorted(set(geoids)):
+        if len(geoid) == 11 and geoid.isdigit():
+            by_county.setdefault((geoid[:2], geoid[2:5]), []).append(geoid[5:])
+    return [
+        (state, county, tracts[start : start + TRACTS_PER_REQUEST])
+        for (state, county), tracts in by_county.items()
+        for start in range(0, len(tracts), TRACTS_PER_REQUEST)
+    ]
+
+
 class CensusAcs:
-    """ACS 5-year figures by ZCTA, many ZCTAs per request."""
+    """ACS 5-year figures by ZCTA or by census tract, many of them per request."""
 
     def __init__(
         self, http: CensusHttp, base_url: str, year: int, api_key: str | None, timeout: float
@@ -326,14 +357,30 @@ class CensusAcs:
         self.api_key = api_key
         self.timeout = timeout
 
-    async def zctas(self, zctas: list[str]) -> dict[str, dict[str, Any]]:
-        """The figures the Census has for each ZCTA; raises `CensusUnavailable`."""
-        params = {
-            "get": ",".join(["NAME", *ACS_VARIABLES]),
-            "for": f"{ZCTA_GEOGRAPHY}:{','.join(sorted(zctas))}",
-        }
+    async def zctas(self, zctas: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Each ZCTA's figures (None: the Census has none); raises `CensusUnavailable`."""
+        found = await self._ask([("for", f"{ZCTA_GEOGRAPHY}:{','.join(sorted(zctas))}")])
+        return {code: found.get(code) for code in zctas}
+
+    async def tracts(
+        self, state: str, county: str, tracts: list[str]
+    ) -> dict[str, dict[str, Any] | None]:
+        """The figures of some tracts of one county, by GEOID (None: the Census has none);
+        raises `CensusUnavailable`."""
+        found = await self._ask(
+            [
+                ("for", f"tract:{','.join(sorted(tracts))}"),
+                ("in", f"state:{state}"),
+                ("in", f"county:{county}"),
+            ]
+        )
+        geoids = [state + county + tract for tract in tracts]
+        return {geoid: found.get(geoid) for geoid in geoids}
+
+    async def _ask(self, geography: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+        params = [("get", ",".join(["NAME", *ACS_VARIABLES])), *geography]
         if self.api_key:
-            params["key"] = self.api_key
+            params.append(("key", self.api_key))
         response = await self.http.request(
             "GET", f"{self.base_url}/{self.year}/acs/acs5", self.timeout, params=params
         )

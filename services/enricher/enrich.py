@@ -6,8 +6,9 @@ The steps, each a function the handlers call in turn:
   match (precision `interpolated`, with county and tract), else the listing's own
   coordinates (`listing`), else the ZIP code's centroid (`zip_centroid`); the county of the
   last two comes from the ZIP reference and says so;
-- `demographics`: the ACS 5-year figures of the ZCTA, from the ACS API when it answered,
-  else from the offline files; what neither gives stays empty and is named in a warning;
+- `demographics`: the ACS 5-year figures of the home's census tract, else its ZCTA's, from
+  the ACS API when it answered, else from the offline files; what none gives stays empty
+  and is named in a warning;
 - `market_position`: the home against its ZIP's market (median $/sq ft, days on market);
 - `enrich`: the `properties` columns, `enrichment_data` and what the job used.
 """
@@ -146,27 +147,53 @@ def locate(
 
 
 def demographics(
-    zcta: str | None, acs: dict[str, Any] | None, reference: ReferenceData
+    zcta: str | None,
+    reference: ReferenceData,
+    by_zcta: dict[str, Any] | None = None,
+    by_tract: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ZCTA's figures (ACS API first, then the offline files) and the sources used."""
-    if not zcta:
-        return {}, []
-    figures, offline_sources = reference.offline_demographics(zcta)
+    """The home's ACS figures and the sources used. Each figure comes from the finest level
+    that has it: the census tract's (ACS API), the ZCTA's (ACS API), then the offline ZCTA
+    files; `field_sources` and `field_geographies` say which, `geography` is the finest
+    level that gave any."""
+    offline, offline_sources = reference.offline_demographics(zcta) if zcta else ({}, [])
     sources = [{"name": name, "kind": "reference", "key": zcta} for name in offline_sources]
-    field_sources = {
-        name: offline_sources[0] for name in ACS_FIELDS if figures.get(name) is not None
-    }
-    if acs:
-        for name in ACS_FIELDS:
-            if acs.get(name) is not None:
-                figures[name] = acs[name]
-                field_sources[name] = acs["source"]
-        sources.append({"name": acs["source"], "kind": "api", "key": zcta})
-    if not figures:
+    layers: list[tuple[dict[str, Any], str, str]] = []
+    for answer in (by_tract, by_zcta):
+        if answer:
+            layers.append((answer, answer["source"], answer["geography"]))
+            sources.append(
+                {
+                    "name": answer["source"],
+                    "kind": "api",
+                    "key": answer["geoid"],
+                    "geography": answer["geography"],
+                }
+            )
+    if offline:
+        layers.append((offline, offline_sources[0], "zcta"))
+    figures: dict[str, Any] = {}
+    field_sources: dict[str, str] = {}
+    field_geographies: dict[str, str] = {}
+    for name in ACS_FIELDS:
+        for layer, source, level in layers:
+            if layer.get(name) is not None:
+                figures[name] = layer[name]
+                field_sources[name] = source
+                field_geographies[name] = level
+                break
+    if not figures and not offline:
         return {}, sources
-    result = {"zcta": zcta, **{name: figures.get(name) for name in ACS_FIELDS}}
-    result.update({name: value for name, value in figures.items() if name not in result})
+    tract_used = "tract" in field_geographies.values()
+    result: dict[str, Any] = {
+        "zcta": zcta,
+        "tract": by_tract["geoid"] if by_tract and tract_used else None,
+        "geography": "tract" if tract_used else "zcta",
+        **{name: figures.get(name) for name in ACS_FIELDS},
+    }
+    result.update({name: value for name, value in offline.items() if name not in result})
     result["field_sources"] = field_sources
+    result["field_geographies"] = field_geographies
     return result, sources
 
 

@@ -2,18 +2,22 @@
 
 One core, `_enrich_all`, serves a single event and a batch alike: archive the raw
 prospects, parse their addresses, locate them (geocode cache, then one Census batch
-request), fetch the ZCTAs' ACS figures, then, holding the homes' keys, merge each listing
-with what the other sources said of the same home, and write properties, merge history,
-quality measures and job rows with one statement per table.
+request), fetch the ACS figures of their tracts and ZCTAs (cached; the requests at once),
+then, holding the homes' keys, merge each listing with what the other sources said of the
+same home, one listing at a time so that every change is in the history, and write
+properties, merge history, quality measures and job rows with one statement per table.
+Census answers are reused for `census_cache_ttl_seconds`, then asked again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +25,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.enricher import store
-from services.enricher.census import AddressQuery, CensusAcs, CensusGeocoder, CensusUnavailable
+from services.enricher.cache import ExpiringCache
+from services.enricher.census import (
+    AddressQuery,
+    CensusAcs,
+    CensusGeocoder,
+    CensusUnavailable,
+    tract_requests,
+)
 from services.enricher.enrich import (
     EnrichedProperty,
     GeocoderOutcome,
@@ -32,7 +43,7 @@ from services.enricher.enrich import (
     locate,
     parse_listing,
 )
-from services.enricher.merge import MergedHome, Observation, changed_fields, merge
+from services.enricher.merge import MergedHome, Observation, Turn, merge_in_turn
 from services.enricher.reference import ReferenceData
 from shared.events import (
     EnrichmentRequested,
@@ -45,8 +56,6 @@ from shared.listing import Listing, listing_from_payload
 from shared.messaging import PoisonMessage
 from shared.observability import ServiceMetrics
 from shared.storage import ObjectStore
-
-CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -70,19 +79,25 @@ class Prospect:
 
 @dataclass
 class Home:
-    """One home of a batch while it is merged: its stored and new observations."""
+    """One home of a batch: what the sources said of it before (`known`), and the batch's
+    prospects of it with their observations, in the batch's order."""
 
     parsed: ParsedHome
-    property_id: int | None
-    before: MergedHome | None
-    observations: dict[str, Observation]
+    known: dict[str, Observation]
     prospects: list[Prospect] = field(default_factory=list)
+    arriving: list[Observation] = field(default_factory=list)
 
 
-def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
-    if len(cache) >= CACHE_LIMIT:
-        del cache[next(iter(cache))]
-    cache[key] = value
+@dataclass(frozen=True)
+class Outcome:
+    """What the batch made of one home: its observations now, its merged facts, each
+    arriving listing's turn (what it changed) and the enriched property."""
+
+    home: Home
+    observations: dict[str, Observation]
+    merged: MergedHome
+    turns: list[Turn]
+    result: EnrichedProperty
 
 
 @dataclass
@@ -94,6 +109,8 @@ class Enricher:
     geocoder: CensusGeocoder | None = None
     acs: CensusAcs | None = None
     market_ttl_seconds: float = 60.0
+    census_cache_ttl_seconds: float = 30 * 86_400.0
+    census_cache_entries: int = 200_000
 
     def __post_init__(self) -> None:
         self.enriched = self.metrics.counter(
@@ -114,9 +131,13 @@ class Enricher:
         self.census_down = self.metrics.counter(
             "census_unavailable_total", "Census requests that fell back", ["api"]
         )
-        self.geocodes: dict[str, Any] = {}
-        self.acs_figures: dict[str, dict[str, Any] | None] = {}
+        self.geocodes: ExpiringCache[dict[str, Any] | None] = self._cache()
+        self.acs_zctas: ExpiringCache[dict[str, Any] | None] = self._cache()
+        self.acs_tracts: ExpiringCache[dict[str, Any] | None] = self._cache()
         self.market: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+    def _cache(self) -> ExpiringCache[dict[str, Any] | None]:
+        return ExpiringCache(self.census_cache_ttl_seconds, self.census_cache_entries)
 
     async def on_prospect(self, session: AsyncSession, event: ProspectNew) -> list[Event]:
         return await self._enrich_one(session, self._prospect(event))
@@ -168,43 +189,36 @@ class Enricher:
         parsed = [(prospect, self._parse(prospect)) for prospect in prospects]
         geocodes = await self._geocode(session, [home for _, home in parsed])
         zip_codes = sorted({home.address.zip_code for _, home in parsed if home.address.zip_code})
-        figures = await self._census_figures(zip_codes)
+        tracts = sorted(
+            {match["tract"] for match, _ in geocodes.values() if match and match["tract"]}
+        )
+        by_zcta, by_tract = await self._census_figures(zip_codes, tracts)
         homes = await self._homes(session, parsed)
         market = await self._market(session, zip_codes)
-        today = started_at.date()
-        results: dict[str, tuple[MergedHome, EnrichedProperty]] = {}
-        areas: dict[str | None, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
-        precisions: Counter[str] = Counter()
-        for key, home in homes.items():
-            merged = merge(list(home.observations.values()))
-            zip_code = merged.listing.zip_code
-            match, outcome = geocodes.get(home.parsed.geocode_key or "", (None, "not_geocodable"))
-            location = locate(merged.listing, match, outcome, self.reference)
-            if zip_code not in areas:
-                areas[zip_code] = demographics(
-                    zip_code, figures.get(zip_code or ""), self.reference
-                )
-            area = areas[zip_code]
-            zip_place = self.reference.zips.get(zip_code) if zip_code else None
-            context = market.get(zip_code or "")
-            results[key] = (
-                merged,
-                enrich(home.parsed, merged, zip_place, location, area, context, today),
-            )
-            precisions[location["precision"] if location else "unknown"] += 1
-        rows = [self._property_row(homes[key], *pair) for key, pair in results.items()]
-        ids = await store.upsert_properties(session, rows)
-        await store.record_history(session, self._history(homes, results, ids))
-        await store.record_quality(session, self._quality(homes, results, ids))
+        outcomes = {
+            key: self._outcome(home, geocodes, by_zcta, by_tract, market, started_at)
+            for key, home in homes.items()
+        }
+        ids = await store.upsert_properties(
+            session, [self._property_row(o) for o in outcomes.values()]
+        )
+        await store.record_history(session, self._history(outcomes, ids))
+        await store.record_quality(session, self._quality(outcomes, ids))
         await store.record_jobs(
             session,
             started_at,
             [
-                self._success(prospect, ids[home.key], results[home.key][1])
+                self._success(prospect, ids[home.key], outcomes[home.key].result)
                 for prospect, home in parsed
             ],
         )
-        _count(self.located, precisions)
+        _count(
+            self.located,
+            Counter(
+                outcome.result.columns["location_precision"] or "unknown"
+                for outcome in outcomes.values()
+            ),
+        )
         _count(self.enriched, Counter(prospect.source for prospect in prospects))
         return {
             prospect.event.event_id: [
@@ -214,13 +228,39 @@ class Enricher:
                     property_id=ids[home.key],
                     prospect_id=prospect.prospect_id,
                     property_key=home.key,
-                    address=results[home.key][1].columns["address"],
-                    listing=results[home.key][1].listing,
-                    enrichment=results[home.key][1].enrichment_data,
+                    address=outcomes[home.key].result.columns["address"],
+                    listing=outcomes[home.key].result.listing,
+                    enrichment=outcomes[home.key].result.enrichment_data,
                 )
             ]
             for prospect, home in parsed
         }
+
+    def _outcome(
+        self,
+        home: Home,
+        geocodes: dict[str, tuple[dict[str, Any] | None, GeocoderOutcome]],
+        by_zcta: dict[str, dict[str, Any] | None],
+        by_tract: dict[str, dict[str, Any] | None],
+        market: dict[str, dict[str, Any] | None],
+        started_at: datetime,
+    ) -> Outcome:
+        """One home merged, located and enriched."""
+        observations, merged, turns = merge_in_turn(home.known, home.arriving)
+        zip_code = merged.listing.zip_code
+        match, outcome = geocodes.get(home.parsed.geocode_key or "", (None, "not_geocodable"))
+        location = locate(merged.listing, match, outcome, self.reference)
+        tract = location.get("census_tract") if location else None
+        area = demographics(
+            zip_code,
+            self.reference,
+            by_zcta=by_zcta.get(zip_code or ""),
+            by_tract=by_tract.get(tract or ""),
+        )
+        zip_place = self.reference.zips.get(zip_code) if zip_code else None
+        context = market.get(zip_code or "")
+        result = enrich(home.parsed, merged, zip_place, location, area, context, started_at.date())
+        return Outcome(home, observations, merged, turns, result)
 
     def _parse(self, prospect: Prospect) -> ParsedHome:
         try:
@@ -235,29 +275,20 @@ class Enricher:
     async def _homes(
         self, session: AsyncSession, parsed: list[tuple[Prospect, ParsedHome]]
     ) -> dict[str, Home]:
-        """The batch's homes, each with every source's latest listing, keys held."""
+        """The batch's homes, each with what the sources said of it before, keys held."""
         keys = sorted({home.key for _, home in parsed})
         await store.lock_homes(session, keys)
         stored = await store.load_homes(session, keys)
         homes: dict[str, Home] = {}
-        merged = 0
         for prospect, parsed_home in parsed:
             home = homes.get(parsed_home.key)
             if home is None:
                 known = stored.get(parsed_home.key)
                 observations = _observations(known["source_listings"]) if known else {}
-                before = merge(list(observations.values())) if observations else None
-                home = Home(parsed_home, known and known["id"], before, observations)
-                homes[parsed_home.key] = home
-            observation = Observation(parsed_home.listing, prospect.observed_at)
-            if home.before is None and home.observations:
-                home.before = merge(list(home.observations.values()))
-            previous = home.observations.get(observation.ref)
-            if previous is None or previous.observed_at <= observation.observed_at:
-                home.observations[observation.ref] = observation
-            if home.before is not None or len(home.observations) > 1:
-                merged += 1
+                home = homes[parsed_home.key] = Home(parsed_home, observations)
             home.prospects.append(prospect)
+            home.arriving.append(Observation(parsed_home.listing, prospect.observed_at))
+        merged = sum(len(home.prospects) - (0 if home.known else 1) for home in homes.values())
         if merged:
             self.merged.inc(merged)
         return homes
@@ -270,13 +301,13 @@ class Enricher:
         queries = {home.geocode_key: home for home in homes if home.geocode_key}
         if self.geocoder is None:
             return {key: (None, "disabled") for key in queries}
-        found = {key: self.geocodes[key] for key in queries if key in self.geocodes}
+        found = self.geocodes.fresh(queries)
         missing = [key for key in queries if key not in found]
         if missing:
-            cached = await store.load_geocodes(session, missing)
-            for key, match in cached.items():
-                _remember(self.geocodes, key, match)
-            found.update(cached)
+            cached = await store.load_geocodes(session, missing, self.census_cache_ttl_seconds)
+            for key, (match, age_seconds) in cached.items():
+                self.geocodes.remember(key, match, age_seconds)
+                found[key] = match
         asked = [key for key in queries if key not in found]
         answers: dict[str, Any] = {}
         if asked:
@@ -291,7 +322,7 @@ class Enricher:
                 for index, key in enumerate(asked):
                     match = located.get(str(index))
                     answers[key] = match.as_json() if match else None
-                    _remember(self.geocodes, key, answers[key])
+                    self.geocodes.remember(key, answers[key])
                 await store.save_geocodes(session, answers)
                 found.update(answers)
         return {
@@ -301,21 +332,32 @@ class Enricher:
             for key in queries
         }
 
-    async def _census_figures(self, zip_codes: list[str]) -> dict[str, dict[str, Any] | None]:
-        """The ACS API's figures of each ZCTA, asked once per process for all unknown ones."""
+    async def _census_figures(
+        self, zip_codes: list[str], tracts: list[str]
+    ) -> tuple[dict[str, dict[str, Any] | None], dict[str, dict[str, Any] | None]]:
+        """The ACS API's figures of each ZCTA and tract (by GEOID): from the caches, else
+        asked at once, one request for the ZCTAs and one per county for the tracts."""
         if self.acs is None:
+            return {}, {}
+        asks: list[tuple[ExpiringCache[dict[str, Any] | None], Awaitable[dict[str, Any]]]] = []
+        zctas = self.acs_zctas.fresh(zip_codes)
+        if missing := [code for code in zip_codes if code not in zctas]:
+            asks.append((self.acs_zctas, self.acs.zctas(missing)))
+        known_tracts = self.acs_tracts.fresh(tracts)
+        for state, county, codes in tract_requests(t for t in tracts if t not in known_tracts):
+            asks.append((self.acs_tracts, self.acs.tracts(state, county, codes)))
+        answers = await asyncio.gather(*(self._acs_answer(ask) for _, ask in asks))
+        for (cache, _), answered in zip(asks, answers, strict=True):
+            for code, figures in answered.items():
+                cache.remember(code, figures)
+        return self.acs_zctas.fresh(zip_codes), self.acs_tracts.fresh(tracts)
+
+    async def _acs_answer(self, ask: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return await ask
+        except CensusUnavailable:
+            self.census_down.labels("acs").inc()
             return {}
-        missing = [code for code in zip_codes if code not in self.acs_figures]
-        if missing:
-            try:
-                answered = await self.acs.zctas(missing)
-            except CensusUnavailable:
-                self.census_down.labels("acs").inc()
-                answered = None
-            if answered is not None:
-                for code in missing:
-                    self.acs_figures[code] = answered.get(code)
-        return {code: self.acs_figures.get(code) for code in zip_codes}
 
     async def _market(
         self, session: AsyncSession, zip_codes: list[str]
@@ -334,59 +376,54 @@ class Enricher:
         return {code: self.market[code][1] for code in zip_codes}
 
     @staticmethod
-    def _property_row(home: Home, merged: MergedHome, result: EnrichedProperty) -> dict[str, Any]:
-        latest = max(home.prospects, key=lambda prospect: prospect.observed_at)
+    def _property_row(outcome: Outcome) -> dict[str, Any]:
+        latest = max(outcome.home.prospects, key=lambda prospect: prospect.observed_at)
+        result = outcome.result
         return {
             **result.columns,
             "property_key": result.property_key,
             "prospect_id": latest.prospect_id,
             "enrichment_data": result.enrichment_data,
             "enrichment_sources": result.enrichment_sources,
-            "field_provenance": merged.provenance,
+            "field_provenance": outcome.merged.provenance,
             "source_listings": {
                 ref: {
                     "observed_at": item.observed_at.isoformat(),
                     "listing": item.listing.model_dump(mode="json", exclude_defaults=True),
                 }
-                for ref, item in home.observations.items()
+                for ref, item in outcome.observations.items()
             },
             "dag_run_id": latest.event.run_id,
         }
 
     @staticmethod
-    def _history(
-        homes: dict[str, Home],
-        results: dict[str, tuple[MergedHome, EnrichedProperty]],
-        ids: dict[str, int],
-    ) -> list[dict[str, Any]]:
-        """What the batch changed of each home already known, and which source said so."""
+    def _history(outcomes: dict[str, Outcome], ids: dict[str, int]) -> list[dict[str, Any]]:
+        """What each arriving listing changed of its home, which source said so, and the
+        event that brought it: every turn, so two sources' prices in one batch are two
+        changes, as they would be one batch after the other."""
         rows = []
-        for key, home in homes.items():
-            merged = results[key][0]
-            event_id = home.prospects[-1].event.event_id
-            changes = changed_fields(home.before.listing if home.before else None, merged.listing)
-            for name, (old, new) in changes.items():
-                origin = merged.provenance.get(name) or merged.sources[0]
-                rows.append(
-                    {
-                        "property_id": ids[key],
-                        "field": name,
-                        "old_value": old,
-                        "new_value": new,
-                        "source": origin["source"],
-                        "source_id": origin["source_id"],
-                        "observed_at": datetime.fromisoformat(origin["observed_at"]),
-                        "event_id": event_id,
-                    }
-                )
+        for key, outcome in outcomes.items():
+            for turn in outcome.turns:
+                event_id = outcome.home.prospects[turn.arrival].event.event_id
+                arriving = outcome.home.arriving[turn.arrival].origin()
+                for name, (old, new) in turn.changes.items():
+                    origin = turn.merged.provenance.get(name) or arriving
+                    rows.append(
+                        {
+                            "property_id": ids[key],
+                            "field": name,
+                            "old_value": old,
+                            "new_value": new,
+                            "source": origin["source"],
+                            "source_id": origin["source_id"],
+                            "observed_at": datetime.fromisoformat(origin["observed_at"]),
+                            "event_id": event_id,
+                        }
+                    )
         return rows
 
     @staticmethod
-    def _quality(
-        homes: dict[str, Home],
-        results: dict[str, tuple[MergedHome, EnrichedProperty]],
-        ids: dict[str, int],
-    ) -> list[dict[str, Any]]:
+    def _quality(outcomes: dict[str, Outcome], ids: dict[str, int]) -> list[dict[str, Any]]:
         return [
             {
                 "metric_type": m.metric_type,
@@ -397,10 +434,10 @@ class Enricher:
                 "entity_type": "property",
                 "entity_id": str(ids[key]),
                 "details": m.details,
-                "dag_run_id": homes[key].prospects[-1].event.run_id,
+                "dag_run_id": outcome.home.prospects[-1].event.run_id,
             }
-            for key, (_, result) in results.items()
-            for m in result.quality
+            for key, outcome in outcomes.items()
+            for m in outcome.result.quality
         ]
 
     def _success(

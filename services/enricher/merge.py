@@ -139,3 +139,42 @@ def changed_fields(before: Listing | None, after: Listing) -> dict[str, tuple[An
         for name in MERGED_FIELDS
         if getattr(before, name) != getattr(after, name)
     }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One arriving observation merged into what the home was just before it: `arrival` is
+    its position among the arriving ones, `changes` what it changed (see `changed_fields`)."""
+
+    arrival: int
+    merged: MergedHome
+    changes: dict[str, tuple[Any, Any]]
+
+
+def merge_in_turn(
+    known: dict[str, Observation], arriving: list[Observation]
+) -> tuple[dict[str, Observation], MergedHome, list[Turn]]:
+    """The home's observations and merged facts once `arriving` is added to what was
+    `known`, and each arriving observation's turn.
+
+    The arriving observations are merged one at a time, in the order the platform saw them
+    (`Observation.rank`), as if each had come alone: a batch holding two sources' listings
+    of one home records the same changes as their arrival one after the other. A home seen
+    for the first time changes nothing with its first observation; a listing older than the
+    one already known from the same source takes no turn.
+    """
+    observations = dict(known)
+    merged = merge(list(observations.values())) if observations else None
+    turns: list[Turn] = []
+    for arrival, item in sorted(enumerate(arriving), key=lambda pair: pair[1].rank()):
+        previous = observations.get(item.ref)
+        if previous is not None and previous.observed_at > item.observed_at:
+            continue
+        observations[item.ref] = item
+        after = merge(list(observations.values()))
+        before = merged.listing if merged else None
+        turns.append(Turn(arrival, after, changed_fields(before, after.listing)))
+        merged = after
+    if merged is None:
+        raise ValueError("a home needs at least one observation")
+    return observations, merged, turns

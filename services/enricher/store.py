@@ -58,7 +58,9 @@ async def upsert_properties(session: AsyncSession, rows: list[dict[str, Any]]) -
     """Insert or update properties by `property_key` (one row per key: the caller merged
     the batch); returns the id of each key."""
     statement = insert(properties)
-    update = {name: statement.excluded[name] for name in rows[0] if name != "property_key"}
+    update: dict[str, Any] = {
+        name: statement.excluded[name] for name in rows[0] if name != "property_key"
+    }
     update["updated_at"] = func.now()
     await session.execute(
         statement.on_conflict_do_update(index_elements=["property_key"], set_=update), rows
@@ -82,14 +84,19 @@ async def record_history(session: AsyncSession, rows: list[dict[str, Any]]) -> N
         )
 
 
-async def load_geocodes(session: AsyncSession, keys: list[str]) -> dict[str, Any]:
-    """Cached geocoder answers by address key (a None value: the Census has no match)."""
+async def load_geocodes(
+    session: AsyncSession, keys: list[str], ttl_seconds: float
+) -> dict[str, tuple[Any, float]]:
+    """Cached geocoder answers younger than `ttl_seconds`, by address key, each with its
+    age in seconds (a None answer: the Census has no match); older ones are asked again."""
+    age = func.extract("epoch", func.now() - geocode_cache.c.geocoded_at)
     rows = await session.execute(
-        select(geocode_cache.c.address_key, geocode_cache.c.match).where(
-            geocode_cache.c.address_key == func.any(_texts(keys))
+        select(geocode_cache.c.address_key, geocode_cache.c.match, age.label("age")).where(
+            geocode_cache.c.address_key == func.any(_texts(keys)),
+            age < ttl_seconds,
         )
     )
-    return {row.address_key: row.match for row in rows}
+    return {row.address_key: (row.match, float(row.age)) for row in rows}
 
 
 async def save_geocodes(session: AsyncSession, answers: dict[str, Any]) -> None:

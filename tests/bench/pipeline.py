@@ -9,7 +9,7 @@ enricher alone (to its `property.enriched`), the latency from each publish to it
 row (`property_scores.created_at`) and to its `property.enriched`, and the CPU time each
 service spent per property (what the machine's other work cannot inflate as much as
 the wall clock). With `--census` the enricher's Census Geocoder and ACS clients are on,
-talking to the local fake Census servers (`tests.census_servers`). Prints a summary and
+talking to the local fake Census servers (`deploy.local.census_servers`). Prints a summary and
 writes it to bench-results/pipeline.json (pipeline-census.json with `--census`).
 """
 
@@ -37,7 +37,7 @@ from shared.db.tables import properties, property_scores, prospect_queue
 from shared.events import ProspectNew
 from shared.listing import Listing
 from shared.settings import REPO_ROOT, Settings
-from tests.census_servers import census_env, census_server
+from deploy.local.census_servers import census_env, census_server
 from tests.services import ServiceProcess, assign_at_end, running_services
 
 STREETS = ("Maple", "Cedar", "Alder", "Madrona", "Spruce", "Hemlock", "Juniper", "Laurel")

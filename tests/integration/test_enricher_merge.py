@@ -1,16 +1,19 @@
 """The running enricher with local Census servers: one home from three sources becomes one
-property with per-field provenance; a slow geocoder falls back with the right precision;
-a redelivered prospect creates nothing twice."""
+property with per-field provenance and tract-level demographics; two sources' prices in one
+batch are both in the history; a slow geocoder falls back with the right precision; an
+expired Census answer is asked again; a redelivered prospect creates nothing twice."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
 
+from deploy.local.census_servers import census_env, census_server
 from shared import topics
 from shared.db.tables import (
     enrichment_jobs,
@@ -20,13 +23,13 @@ from shared.db.tables import (
 )
 from shared.events import PropertyEnriched, ProspectNew
 from shared.listing import Listing
-from tests.census_servers import census_env, census_server
 from tests.conftest import publish, unique_run_id
 from tests.services import running_services
 
 pytestmark = pytest.mark.stack
 
 SEEN = datetime(2026, 12, 1, 9, tzinfo=UTC)
+CACHE_TTL_SECONDS = 4.0
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +47,7 @@ def enricher(census, tmp_path_factory: pytest.TempPathFactory):
         "REOS_CENSUS_BATCH_TIMEOUT_SECONDS": "0.5",
         "REOS_CENSUS_RETRIES": "0",
         "REOS_CENSUS_BREAKER_RESET_SECONDS": "1",
+        "REOS_CENSUS_CACHE_TTL_SECONDS": str(CACHE_TTL_SECONDS),
     }
     with running_services(
         ["services.enricher"], tmp_path_factory.mktemp("logs"), extra_env=env
@@ -87,6 +91,33 @@ async def prospect(sessions, run_id: str, home: Listing, seen: datetime) -> Pros
         listing=home,
         scraped_at=seen,
     )
+
+
+async def publish_together(producer, events: list[ProspectNew]) -> None:
+    """The events as one record batch on one partition: the enricher reads them together,
+    in one batch of its own."""
+    batch = producer.create_batch()
+    for event in events:
+        batch.append(
+            key=event.key(),
+            value=event.model_dump_json().encode(),
+            timestamp=None,
+            headers=[("content-type", b"application/json")],
+        )
+    await (await producer.send_batch(batch, topics.PROSPECT_NEW, partition=0))
+
+
+async def field_history(sessions, property_id: int, field: str) -> list[dict]:
+    async with sessions() as session:
+        rows = await session.execute(
+            sa.select(property_field_history)
+            .where(
+                property_field_history.c.property_id == property_id,
+                property_field_history.c.field == field,
+            )
+            .order_by(property_field_history.c.observed_at)
+        )
+        return [dict(row) for row in rows.mappings()]
 
 
 async def wait_for(sessions, query, ready, timeout: float = 45.0):
@@ -146,20 +177,11 @@ async def test_the_same_home_from_three_sources_is_one_property_with_provenance(
     location = home["enrichment_data"]["location"]
     assert (location["precision"], home["location_precision"]) == ("interpolated",) * 2
     assert home["census_tract"].startswith("53033")
-    assert home["enrichment_data"]["demographics"]["median_home_value"] > 0
-    async with sessions() as session:
-        history = (
-            (
-                await session.execute(
-                    sa.select(property_field_history).where(
-                        property_field_history.c.property_id == home["id"],
-                        property_field_history.c.field == "price",
-                    )
-                )
-            )
-            .mappings()
-            .all()
-        )
+    figures = home["enrichment_data"]["demographics"]
+    assert (figures["geography"], figures["tract"]) == ("tract", home["census_tract"])
+    assert figures["field_geographies"]["median_household_income"] == "tract"
+    assert figures["median_home_value"] > 0
+    history = await field_history(sessions, home["id"], "price")
     assert [(row["new_value"], row["source"]) for row in history][-1] == (489_000.0, "redfin")
     published = await reader.read(3, topic=topics.PROPERTY_ENRICHED)
     mine = [r for r in published if run_id.encode() in r.value]
@@ -169,6 +191,84 @@ async def test_the_same_home_from_three_sources_is_one_property_with_provenance(
     assert any(
         (event.listing.price, event.listing.status) == (489_000.0, "pending") for event in events
     )
+
+
+async def test_two_sources_prices_in_one_batch_are_both_in_the_history(
+    enricher, sessions, raw_producer
+) -> None:
+    run_id = unique_run_id("inbatch")
+    street = a_street()
+    feed = listing("feed:king-county", street.upper(), sqft=1710, year_built=1978)
+    zillow = listing("zillow", street, price=500_000.0)
+    redfin = listing("redfin", street.replace("Avenue North", "Ave N"), price=489_000.0)
+    the_home = sa.select(properties).where(
+        properties.c.address.like(f"%{street.split()[2].upper()}%")
+    )
+    await publish(raw_producer, await prospect(sessions, run_id, feed, SEEN))
+    await wait_for(sessions, the_home, lambda rows: rows)
+    later = await prospect(sessions, run_id, redfin, SEEN + timedelta(hours=2))
+    earlier = await prospect(sessions, run_id, zillow, SEEN + timedelta(hours=1))
+    await publish_together(raw_producer, [later, earlier])
+    (home,) = await wait_for(
+        sessions, the_home, lambda rows: rows and len(rows[0]["source_listings"]) == 3
+    )
+
+    assert home["price"] == 489_000.0
+    history = await field_history(sessions, home["id"], "price")
+    assert [
+        (row["old_value"], row["new_value"], row["source"], row["event_id"]) for row in history
+    ] == [
+        (None, 500_000.0, "zillow", earlier.event_id),
+        (500_000.0, 489_000.0, "redfin", later.event_id),
+    ]
+    async with sessions() as session:
+        started = (
+            (
+                await session.execute(
+                    sa.select(enrichment_jobs.c.started_at).where(
+                        enrichment_jobs.c.source_event_id.in_([earlier.event_id, later.event_id])
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(started) == 2 and len(set(started)) == 1, "both listings in one batch"
+
+
+async def test_an_expired_census_answer_is_asked_again(
+    enricher, census, sessions, raw_producer
+) -> None:
+    _, state = census
+    run_id = unique_run_id("expiry")
+    street = a_street()
+    token = street.split()[2].upper()
+    the_home = sa.select(properties).where(properties.c.address.like(f"%{token}%"))
+
+    def geocoded() -> int:
+        return sum(token in address.upper() for address in state.addresses)
+
+    def tract_asked(tract: str) -> int:
+        return sum(
+            tract[5:] in unquote(request)
+            for request in state.requests
+            if "tract:" in unquote(request)
+        )
+
+    await publish(raw_producer, await prospect(sessions, run_id, listing("zillow", street), SEEN))
+    (home,) = await wait_for(sessions, the_home, lambda rows: rows)
+    answered = asyncio.get_running_loop().time()
+    tract = home["census_tract"]
+    await publish(raw_producer, await prospect(sessions, run_id, listing("redfin", street), SEEN))
+    await wait_for(sessions, the_home, lambda rows: len(rows[0]["source_listings"]) == 2)
+    fresh = (geocoded(), tract_asked(tract))
+
+    await asyncio.sleep(CACHE_TTL_SECONDS + 0.5 - (asyncio.get_running_loop().time() - answered))
+    await publish(raw_producer, await prospect(sessions, run_id, listing("realtor", street), SEEN))
+    await wait_for(sessions, the_home, lambda rows: len(rows[0]["source_listings"]) == 3)
+
+    assert fresh == (1, 1), "a fresh answer is reused"
+    assert (geocoded(), tract_asked(tract)) == (2, 2), "an expired one is asked again"
 
 
 async def test_a_geocoder_timeout_falls_back_with_the_right_precision(

@@ -56,13 +56,14 @@ def enriched(
     census: dict | None = None,
     acs: dict | None = None,
     market: dict | None = None,
+    tract_acs: dict | None = None,
 ) -> EnrichedProperty:
     home = parse_listing(listing)
     merged = merge([Observation(home.listing, SEEN)])
     zip_code = merged.listing.zip_code
     outcome = "matched" if census else "disabled"
     location = locate(merged.listing, census, outcome, reference)
-    area = demographics(zip_code, acs, reference)
+    area = demographics(zip_code, reference, by_zcta=acs, by_tract=tract_acs)
     zip_place = reference.zips.get(zip_code) if zip_code else None
     return enrich(home, merged, zip_place, location, area, market, date(2026, 12, 3))
 
@@ -148,20 +149,47 @@ def test_offline_census_figures_fill_what_they_have_and_warn_of_the_rest(
     assert "median_household_income" not in warning["fields"]
 
 
+ZCTA_ACS = {
+    "median_household_income": 150_000.0,
+    "median_home_value": 900_000.0,
+    "median_gross_rent": 2_400.0,
+    "population": 70_000.0,
+    "vacancy_rate_percent": 4.2,
+    "owner_occupied_percent": 61.0,
+    "source": "census_acs5_2022",
+    "geography": "zcta",
+    "geoid": "98052",
+}
+
+
 def test_the_acs_api_figures_win_over_the_offline_files(reference: ReferenceData) -> None:
-    acs = {
-        "median_household_income": 150_000.0,
-        "median_home_value": 900_000.0,
-        "median_gross_rent": 2_400.0,
-        "population": 70_000.0,
-        "vacancy_rate_percent": 4.2,
-        "owner_occupied_percent": 61.0,
-        "source": "census_acs5_2022",
-    }
-    figures = enriched(LISTING, reference, acs=acs).enrichment_data["demographics"]
+    figures = enriched(LISTING, reference, acs=ZCTA_ACS).enrichment_data["demographics"]
     assert figures["median_household_income"] == 150_000.0
     assert figures["field_sources"]["median_home_value"] == "census_acs5_2022"
+    assert (figures["geography"], figures["tract"]) == ("zcta", None)
     assert figures["median_rent"] == 1301.0
+
+
+def test_the_tracts_figures_win_and_the_zctas_fill_what_the_tract_lacks(
+    reference: ReferenceData,
+) -> None:
+    tract = {
+        **ZCTA_ACS,
+        "median_household_income": 181_000.0,
+        "median_home_value": None,
+        "geography": "tract",
+        "geoid": "53033032321",
+    }
+    result = enriched(LISTING, reference, census=CENSUS_MATCH, acs=ZCTA_ACS, tract_acs=tract)
+    figures = result.enrichment_data["demographics"]
+    assert (figures["geography"], figures["tract"]) == ("tract", "53033032321")
+    assert figures["median_household_income"] == 181_000.0
+    assert figures["median_home_value"] == 900_000.0
+    assert figures["field_geographies"]["median_household_income"] == "tract"
+    assert figures["field_geographies"]["median_home_value"] == "zcta"
+    assert {"name": "census_acs5_2022", "kind": "api", "key": "53033032321"}.items() <= (
+        result.enrichment_sources[-2].items()
+    )
 
 
 def test_without_reference_data_nothing_is_invented(tmp_path: Path) -> None:

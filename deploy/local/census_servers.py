@@ -1,13 +1,17 @@
-"""Local stand-ins for the Census Geocoder and the ACS 5-year API, for tests and demos.
+"""Local stand-ins for the Census Geocoder and the ACS 5-year API, for the demo, the tests
+and the benchmark: `make up` runs them beside the services and points the enricher at them.
 
 They answer in the real APIs' formats (see `services/enricher/census.py`) with invented,
 deterministic values: an address is placed near its ZIP code's centroid (from `uszips.csv`
 in the data folder when it is there) at an offset derived from its street, in an invented
-tract of the ZIP's county; a ZCTA's figures are derived from its code. An address whose
-street contains `NOWHERE`, or whose ZIP is unknown, has no match. `delay_seconds` and
-`fail_status` make every answer slow or failing, to exercise the clients' fallbacks.
+tract of the ZIP's county; a ZCTA's or a tract's figures are derived from its code (some
+tracts' median home value is suppressed, `-666666666`, as the Census does for small
+samples). An address whose street contains `NOWHERE`, or whose ZIP is unknown, has no
+match. `delay_seconds` and `fail_status` make every answer slow or failing, to exercise
+the clients' fallbacks; `requests` lists what was asked (method, path and query) and
+`addresses` every address the geocoder was asked to place, one by one or in a batch.
 
-    python -m tests.census_servers --port 18080    (geocoder at /geocoder, ACS at /data)
+    python -m deploy.local.census_servers --port 9185   (geocoder at /geocoder, ACS at /data)
 """
 
 from __future__ import annotations
@@ -58,12 +62,16 @@ class CensusState:
 
     def __init__(self, places: dict[str, tuple[float, float, str]]) -> None:
         self.places = places
+        self.counties = {county for _, _, county in places.values()}
         self.delay_seconds = 0.0
         self.fail_status: int | None = None
         self.requests: list[str] = []
+        self.addresses: list[str] = []
         self.lock = threading.Lock()
 
     def place(self, street: str, zip_code: str) -> dict[str, Any] | None:
+        with self.lock:
+            self.addresses.append(f"{street}|{zip_code}")
         found = self.places.get(zip_code)
         if found is None or "NOWHERE" in street.upper():
             return None
@@ -79,24 +87,49 @@ class CensusState:
             "tiger_line_id": str((digest >> 4) % 900_000_000 + 100_000_000),
         }
 
-    def acs_row(self, zcta: str) -> list[str] | None:
-        if zcta not in self.places:
-            return None
-        digest = _digest(zcta)
+    def acs_row(self, code: str, name: str, suppress_home_value: bool = False) -> list[str]:
+        """NAME and the `ACS_COLUMNS` of a ZCTA or tract, derived from its code."""
+        digest = _digest(code)
         housing = 2_000 + digest % 20_000
         vacant = housing * (2 + digest % 12) // 100
         occupied = housing - vacant
+        home_value = "-666666666" if suppress_home_value else str(150_000 + (digest >> 8) % 900_000)
         return [
-            f"ZCTA5 {zcta}",
+            name,
             str(35_000 + digest % 120_000),
-            str(150_000 + (digest >> 8) % 900_000),
+            home_value,
             str(800 + (digest >> 16) % 2_200),
             str(housing * 2 + (digest >> 24) % 500),
             str(housing),
             str(vacant),
             str(occupied),
             str(occupied * (30 + (digest >> 32) % 60) // 100),
-            zcta,
+        ]
+
+    def zcta_rows(self, codes: list[str]) -> list[tuple[list[str], list[str]]]:
+        """(NAME and figures, geography columns) of each known ZCTA."""
+        return [
+            (self.acs_row(zcta, f"ZCTA5 {zcta}"), [zcta]) for zcta in codes if zcta in self.places
+        ]
+
+    def tract_rows(
+        self, state: str, county: str, tracts: list[str]
+    ) -> list[tuple[list[str], list[str]]]:
+        """(NAME and figures, geography columns) of each tract of a county the ZIP file
+        knows; every seventh tract's median home value is suppressed."""
+        if state + county not in self.counties:
+            return []
+        return [
+            (
+                self.acs_row(
+                    state + county + tract,
+                    f"Census Tract {int(tract) / 100:g}; Invented County; State {state}",
+                    suppress_home_value=_digest(state + county + tract) % 7 == 0,
+                ),
+                [state, county, tract],
+            )
+            for tract in tracts
+            if len(tract) == 6 and tract.isdigit()
         ]
 
 
@@ -115,7 +148,7 @@ class CensusHandler(BaseHTTPRequestHandler):
 
     def _misbehave(self) -> bool:
         with self.state.lock:
-            self.state.requests.append(f"{self.command} {urlsplit(self.path).path}")
+            self.state.requests.append(f"{self.command} {self.path}")
         if self.state.delay_seconds:
             time.sleep(self.state.delay_seconds)
         if self.state.fail_status:
@@ -124,14 +157,18 @@ class CensusHandler(BaseHTTPRequestHandler):
         return False
 
     def do_GET(self) -> None:
+        if urlsplit(self.path).path == "/healthz":
+            self._answer(200, b"ok", "text/plain")
+            return
         if self._misbehave():
             return
         url = urlsplit(self.path)
-        query = {name: values[0] for name, values in parse_qs(url.query).items()}
+        queries = parse_qs(url.query)
+        query = {name: values[0] for name, values in queries.items()}
         if url.path == "/geocoder/geographies/onelineaddress":
             self._answer(200, json.dumps(self._single(query)).encode(), "application/json")
         elif url.path.startswith("/data/") and url.path.endswith("/acs/acs5"):
-            self._acs(query)
+            self._acs(query, " ".join(queries.get("in", [])))
         else:
             self._answer(404, b"Not Found", "text/plain")
 
@@ -207,23 +244,29 @@ class CensusHandler(BaseHTTPRequestHandler):
             }
         }
 
-    def _acs(self, query: dict[str, str]) -> None:
+    def _acs(self, query: dict[str, str], within: str) -> None:
+        """`for=zip code tabulation area:<codes>`, or `for=tract:<codes>` with
+        `in=state:<ss>` and `in=county:<ccc>` (repeated, or space-separated in one)."""
         geography, _, codes = query.get("for", "").partition(":")
-        if geography != "zip code tabulation area":
+        parents = dict(part.partition(":")[::2] for part in within.split())
+        if geography == "zip code tabulation area":
+            columns = [geography]
+            found = self.state.zcta_rows(codes.split(","))
+        elif geography == "tract" and {"state", "county"} <= parents.keys():
+            columns = ["state", "county", "tract"]
+            found = self.state.tract_rows(parents["state"], parents["county"], codes.split(","))
+        else:
             self._answer(400, b"error: unknown/unsupported geography hierarchy", "text/plain")
             return
-        header = [*query.get("get", "").split(","), geography]
         wanted = query.get("get", "").split(",")
         rows = []
-        for zcta in codes.split(","):
-            row = self.state.acs_row(zcta)
-            if row is not None:
-                by_name = dict(zip(["NAME", *ACS_COLUMNS, geography], row, strict=True))
-                rows.append([by_name.get(name, "-666666666") for name in wanted] + [zcta])
+        for figures, geography_columns in found:
+            by_name = dict(zip(["NAME", *ACS_COLUMNS], figures, strict=True))
+            rows.append([by_name.get(name, "-666666666") for name in wanted] + geography_columns)
         if not rows:
             self._answer(204, b"", "application/json")
             return
-        self._answer(200, json.dumps([header, *rows]).encode(), "application/json")
+        self._answer(200, json.dumps([wanted + columns, *rows]).encode(), "application/json")
 
 
 @contextmanager
@@ -253,7 +296,7 @@ def census_env(base_url: str) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--port", type=int, default=9185)
     args = parser.parse_args()
     with census_server(port=args.port) as (base_url, _):
         print(json.dumps(census_env(base_url)), flush=True)
