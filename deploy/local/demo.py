@@ -1,5 +1,7 @@
 """The demo run of `make up`: trigger `scrape_listings` over the demo listing site through
-the gateway, follow the run through every stage, then say where everything is.
+the gateway, follow the run through every stage, say how the enricher located the run's
+homes and at which level their demographics are (the local Census servers answer its
+Census clients), then say where everything is.
 
     python -m deploy.local.demo [--gateway http://127.0.0.1:8000] [--timeout 300]
 """
@@ -21,6 +23,7 @@ from shared.db.tables import (
     docgen_jobs,
     documents,
     enrichment_jobs,
+    properties,
     property_scores,
     prospect_queue,
     scraping_jobs,
@@ -28,6 +31,7 @@ from shared.db.tables import (
 from shared.settings import Settings
 
 SERVICE_PORTS = {"scraper": 9101, "enricher": 9102, "scorer": 9103, "docgen": 9104}
+CENSUS_PORT = int(os.environ.get("REOS_CENSUS_PORT", "9185"))
 
 
 async def stage_counts(engine: sa.ext.asyncio.AsyncEngine, run_id: str) -> dict[str, int]:
@@ -52,6 +56,36 @@ async def stage_counts(engine: sa.ext.asyncio.AsyncEngine, run_id: str) -> dict[
         return {
             name: int((await connection.execute(q)).scalar_one()) for name, q in queries.items()
         }
+
+
+async def enrichment_sources(run_id: str) -> dict[tuple[str, str], int]:
+    """How many of the run's homes were located how (`location_precision`) and at which
+    level their demographics are (`tract`, `zcta`, `none`)."""
+    engine = create_engine(Settings(), application_name="reos-demo")
+    level = properties.c.enrichment_data["demographics"]["geography"].astext
+    query = (
+        sa.select(properties.c.location_precision, level, sa.func.count())
+        .where(properties.c.dag_run_id == run_id)
+        .group_by(properties.c.location_precision, level)
+    )
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+    finally:
+        await engine.dispose()
+    return {
+        (precision or "unknown", geography or "none"): count for precision, geography, count in rows
+    }
+
+
+def census_summary(counts: dict[tuple[str, str], int]) -> str:
+    homes = sum(counts.values())
+    geocoded = sum(n for (precision, _), n in counts.items() if precision == "interpolated")
+    by_tract = sum(n for (_, geography), n in counts.items() if geography == "tract")
+    return (
+        f"Census: {geocoded} of {homes} homes located by the Census Geocoder (the others by"
+        f" the listing or the ZIP centroid), {by_tract} with ACS figures of their census tract"
+    )
 
 
 async def follow(run_id: str, timeout: float) -> tuple[dict[str, int], list[str]]:
@@ -111,6 +145,8 @@ def main() -> None:
     if not counts["new_or_changed"]:
         print("demo: every listing was already known and unchanged; nothing new to process")
 
+    print(census_summary(asyncio.run(enrichment_sources(run_id))))
+
     top = httpx.get(f"{gateway}/api/scoring/top-properties", params={"limit": 5}, timeout=30)
     print("\nTop properties (overall score):")
     for item in top.json().get("data", []):
@@ -129,6 +165,10 @@ Where things are:
   gateway        {gateway}/metrics""")
     for name, port in SERVICE_PORTS.items():
         print(f"  {name:<14} http://127.0.0.1:{port}/metrics   (AsyncAPI: /asyncapi)")
+    print(
+        f"  census (local) http://127.0.0.1:{CENSUS_PORT}/geocoder and /data"
+        "   (Geocoder and ACS 5-year stand-ins)"
+    )
     print("  logs           .stack/logs/\n  stop           make down")
     print(
         "\nReads need no key on this local stack (REOS_ANONYMOUS_READS=true); triggering"

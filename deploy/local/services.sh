@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Start, stop and show the platform's processes on this machine: the demo listing site
-# and the five services, each a separate OS process with its log in .stack/logs/.
+# Start, stop and show the platform's processes on this machine: the demo listing site,
+# the local Census servers and the five services, each a separate OS process with its log
+# in .stack/logs/. The enricher's Census clients are on and talk to the local Census
+# servers, unless REOS_CENSUS_* in the environment say otherwise.
 #   services.sh start|stop|status
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -11,14 +13,20 @@ logs="$repo/.stack/logs"
 mkdir -p "$pids" "$logs"
 
 # name:module:port:health path
+census_port="${REOS_CENSUS_PORT:-9185}"
 PROCESSES=(
     "demo-site:services.scraper.demo_site:${REOS_DEMO_SITE_PORT:-9180}:/healthz"
+    "census:deploy.local.census_servers:$census_port:/healthz"
     "scraper:services.scraper:${REOS_SCRAPER_PORT:-9101}:/healthz"
     "enricher:services.enricher:${REOS_ENRICHER_PORT:-9102}:/healthz"
     "scorer:services.scorer:${REOS_SCORER_PORT:-9103}:/healthz"
     "docgen:services.docgen:${REOS_DOCGEN_PORT:-9104}:/healthz"
     "gateway:services.gateway:${REOS_GATEWAY_PORT:-8000}:/healthz"
 )
+export REOS_CENSUS_GEOCODER_ENABLED="${REOS_CENSUS_GEOCODER_ENABLED:-true}"
+export REOS_CENSUS_GEOCODER_URL="${REOS_CENSUS_GEOCODER_URL:-http://127.0.0.1:$census_port/geocoder}"
+export REOS_CENSUS_ACS_ENABLED="${REOS_CENSUS_ACS_ENABLED:-true}"
+export REOS_CENSUS_ACS_URL="${REOS_CENSUS_ACS_URL:-http://127.0.0.1:$census_port/data}"
 
 running() {
     local pidfile="$pids/$1.pid"
@@ -31,7 +39,7 @@ start_one() {
         return 0
     fi
     local args=()
-    [[ "$name" == demo-site ]] && args=(--port "$port")
+    [[ "$name" == demo-site || "$name" == census ]] && args=(--port "$port")
     # The demo market is made of King County's 2014-15 sales: value it on its own date.
     # The local demo's gateway answers reads without a key; writes still need one.
     REOS_HTTP_PORT="$port" REOS_STARTUP_WAIT_SECONDS="${REOS_STARTUP_WAIT_SECONDS:-60}" \
