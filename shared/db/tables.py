@@ -164,6 +164,8 @@ properties = sa.Table(
     sa.Index(None, "prospect_id"),
     info={"owner": "enricher"},
 )
+# The gateway's property search matches cities in any letter case.
+sa.Index("ix_properties_lower_city", sa.func.lower(properties.c.city))
 
 enrichment_jobs = sa.Table(
     "enrichment_jobs",
@@ -308,6 +310,9 @@ property_scores = sa.Table(
     sa.Index(None, "property_id", "id"),
     sa.Index(None, "created_at"),
     sa.Index(None, "dag_run_id"),
+    # The gateway's property search walks the latest scores in the order of these.
+    sa.Index(None, "cap_rate"),
+    sa.Index(None, "estimated_value"),
     info={"owner": "scorer"},
 )
 

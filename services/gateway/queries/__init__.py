@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.caching import Recent
+from shared.db.tables import property_scores
 
 Row = dict[str, Any]
 
@@ -102,6 +103,14 @@ async def page_of(
     total = await recent_total(connection, query)
     rows = await fetch_all(connection, query.order_by(*order_by).limit(limit).offset(offset))
     return total, rows
+
+
+def is_latest_score(score: sa.FromClause) -> sa.ColumnElement[bool]:
+    """Whether a row of `score` (`property_scores` or an alias of it) is the latest score of
+    its property, i.e. no score of that property has a higher id (an index probe on
+    (property_id, id))."""
+    newer = property_scores.alias("newer")
+    return ~sa.exists().where(newer.c.property_id == score.c.property_id, newer.c.id > score.c.id)
 
 
 def job_counts(status: sa.ColumnElement[Any]) -> tuple[sa.ColumnElement[Any], ...]:

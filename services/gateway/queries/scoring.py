@@ -12,6 +12,7 @@ from services.gateway.queries import (
     Row,
     fetch_all,
     fetch_one,
+    is_latest_score,
     page_of,
     reused_when_large,
     since_hours,
@@ -53,10 +54,6 @@ async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
     Walks the scores best first and keeps those with no newer score of their property, so
     it stops after `limit` rows instead of ranking every property.
     """
-    newer = scores.alias("newer")
-    is_latest = ~sa.exists().where(
-        newer.c.property_id == scores.c.property_id, newer.c.id > scores.c.id
-    )
     query = (
         sa.select(
             scores.c.id.label("score_id"),
@@ -70,7 +67,7 @@ async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
             *TOP_PROPERTY_COLUMNS,
         )
         .join(properties, properties.c.id == scores.c.property_id)
-        .where(is_latest)
+        .where(is_latest_score(scores))
         .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
         .limit(limit)
     )

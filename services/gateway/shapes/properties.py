@@ -242,18 +242,21 @@ def listing_sources(enrichment_sources: Iterable[Mapping[str, Any]]) -> list[str
     ]
 
 
-def summary(row: Mapping[str, Any]) -> PropertySummary:
+SUMMARY_DERIVED = ("enrichment_sources", "sources", "status", "distress_signals")
+SUMMARY_STORED = tuple(name for name in PropertySummary.model_fields if name not in SUMMARY_DERIVED)
+
+
+def summary(row: Mapping[str, Any]) -> dict[str, Any]:
     """A search row (property columns and its latest score's, as `queries.properties`
-    selects them) as PropertySummary."""
+    selects them) with the fields of PropertySummary, validated once per page by the
+    response model."""
     sources = row["enrichment_sources"] or []
-    derived = ("enrichment_sources", "sources", "status", "distress_signals")
-    return PropertySummary(
-        **{name: row[name] for name in PropertySummary.model_fields if name not in derived},
-        enrichment_sources=sources,
-        sources=listing_sources(sources),
-        status=row["listing_type"],
-        distress_signals=list(row["distress_signals"] or []),
-    )
+    home = {name: row[name] for name in SUMMARY_STORED}
+    home["enrichment_sources"] = sources
+    home["sources"] = listing_sources(sources)
+    home["status"] = row["listing_type"]
+    home["distress_signals"] = list(row["distress_signals"] or [])
+    return home
 
 
 def document_row(row: Mapping[str, Any]) -> DocumentRow:
@@ -314,7 +317,7 @@ def details(
     latest = scores[0] if scores else None
     packets = [document_row(document) for document in documents]
     return PropertyDetails(
-        **summary(row).model_dump(),
+        **summary(row),
         listing_type=row["listing_type"],
         dag_run_id=row["dag_run_id"],
         enrichment_data=row["enrichment_data"] or {},
@@ -373,14 +376,17 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
-def csv_lines(homes: Iterable[PropertySummary], header: bool) -> str:
-    """CSV text of `homes` (RFC 4180, CRLF line ends), with the header row when asked. Cells
-    are the values the JSON answer carries, so an export reads the same as the API."""
+def csv_lines(homes: Iterable[Mapping[str, Any]], header: bool) -> str:
+    """CSV text of `homes` (`summary` rows; RFC 4180, CRLF line ends), with the header row
+    when asked. Cells are the values the JSON answer carries, so an export reads the same
+    as the API."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if header:
         writer.writerow(CSV_COLUMNS)
     for home in homes:
-        values = home.model_dump(mode="json", include=set(CSV_COLUMNS))
+        values = PropertySummary.model_validate(home).model_dump(
+            mode="json", include=set(CSV_COLUMNS)
+        )
         writer.writerow(csv_cell(values[column]) for column in CSV_COLUMNS)
     return buffer.getvalue()

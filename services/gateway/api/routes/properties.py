@@ -4,7 +4,7 @@ about it; its packet PDFs."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
@@ -13,6 +13,7 @@ from services.gateway.api.deps import ConnectionDep, GatewayDep, require_scope
 from services.gateway.queries import Row
 from services.gateway.queries import properties as queries
 from services.gateway.shapes import properties as shapes
+from services.gateway.shapes.common import page
 from services.gateway.shapes.properties import PropertyFilters, SortKey
 
 router = APIRouter(
@@ -36,7 +37,7 @@ def _wants_csv(format_: str | None, accept: str | None) -> bool:
 async def _csv_stream(rows: AsyncIterator[Row]) -> AsyncIterator[str]:
     """The CSV header, then the rows in batches."""
     yield shapes.csv_lines((), header=True)
-    batch: list[shapes.PropertySummary] = []
+    batch: list[dict[str, Any]] = []
     async for row in rows:
         batch.append(shapes.summary(row))
         if len(batch) == CSV_BATCH:
@@ -61,13 +62,13 @@ async def search_properties(
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Response | shapes.PropertyPage:
+) -> Response | dict[str, Any]:
     problems = filters.contradictions()
     if problems:
         raise HTTPException(422, detail="; ".join(problems))
     if _wants_csv(format_, accept):
         total = await queries.count_matching(connection, filters)
-        rows = queries.stream_search(connection, queries.search_query(filters, sort, limit, offset))
+        rows = queries.search(connection, filters, sort, limit, offset, read=queries.streamed)
         return StreamingResponse(
             _csv_stream(rows),
             media_type="text/csv; charset=utf-8",
@@ -78,10 +79,10 @@ async def search_properties(
         )
     if limit > JSON_PAGE_LIMIT:
         raise HTTPException(422, detail=f"limit is at most {JSON_PAGE_LIMIT} for JSON")
-    total, rows = await queries.search(connection, filters, sort, limit, offset)
-    return shapes.PropertyPage(
-        total=total, limit=limit, offset=offset, data=[shapes.summary(row) for row in rows]
-    )
+    total = await queries.count_matching(connection, filters)
+    rows = queries.search(connection, filters, sort, limit, offset)
+    data = [shapes.summary(row) async for row in rows]
+    return page(total, limit, offset, data)
 
 
 @router.get(
