@@ -43,7 +43,7 @@ class Gateway:
     )
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
@@ -162,7 +162,7 @@ RowId = Annotated[int, Path(ge=0, le=MAX_BIGINT, description="the row's id")]
 Offset = Annotated[int, Query(ge=0, le=MAX_BIGINT, description="rows to skip")]
 
 
-def get_page(
+async def get_page(
     limit: Annotated[int, Query(ge=1, le=100, description="rows per page")] = 50,
     offset: Offset = 0,
 ) -> Page:
