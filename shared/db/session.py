@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from shared.settings import Settings
@@ -15,6 +18,13 @@ def async_url(url: str) -> str:
     return url
 
 
+def json_bytes(value: Any) -> bytes:
+    """JSON for the `json`/`jsonb` columns. orjson writes the large documents a busy
+    stage stores (score components, event records) several times faster than the
+    standard library; numbers, text and key order come out the same."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
 def create_engine(
     settings: Settings, *, application_name: str = "reos", pre_ping: bool = True
 ) -> AsyncEngine:
@@ -25,6 +35,8 @@ def create_engine(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=pre_ping,
+        json_serializer=json_bytes,
+        json_deserializer=orjson.loads,
         connect_args={"application_name": application_name, "connect_timeout": 5},
     )
 
