@@ -318,17 +318,25 @@ class Messaging:
 
     async def publish(self, event: Event) -> None:
         """Publish `event` on its topic, keyed for per-property order; waits for `acks=all`."""
+        await self.publish_many([event])
+
+    async def publish_many(self, events: Sequence[Event]) -> None:
+        """Publish all of `events`, then wait for every acknowledgement: each is handed to
+        the producer in order (per-partition order kept), none waits for another's."""
+        acknowledged = [await self._hand_over(event) for event in events]
+        await asyncio.gather(*acknowledged)
+        for event in events:
+            self.metrics.produced.labels(event.TOPIC).inc()
+
+    async def _hand_over(self, event: Event) -> asyncio.Future[Any]:
+        """Give `event` to the producer; the future resolves when the broker has it."""
         headers = {"content-type": "application/json", "x-reos-event-type": event.event_type}
         if event.run_id:
             headers[HEADER_RUN_ID] = event.run_id
-        await self.broker.publish(
+        return await self.broker.publish(
             event.model_dump_json().encode(),
             topic=event.TOPIC,
             key=event.key(),
             headers=headers,
+            no_confirm=True,
         )
-        self.metrics.produced.labels(event.TOPIC).inc()
-
-    async def publish_many(self, events: Sequence[Event]) -> None:
-        """Publish all of `events` concurrently; per-partition order is kept by the producer."""
-        await asyncio.gather(*(self.publish(event) for event in events))
