@@ -83,6 +83,11 @@ class Appraisal:
         return self.cap_rate
 
     @cached_property
+    def comparables(self) -> list[dict[str, Any]]:
+        """The comparable sales as JSON, as the score row and `score.created` carry them."""
+        return comparables_json(self.valuation)
+
+    @cached_property
     def components(self) -> dict[str, Any]:
         """`score_components`: each score's inputs and contributions, and the valuation,
         rent and returns that fed them."""

@@ -17,14 +17,11 @@ from services.scorer.avm import Valuation
 from services.scorer.config import ScorerConfig
 from services.scorer.registry import ModelHolder
 from shared.events import (
-    ComparableSale,
     Event,
-    FeatureContribution,
     PropertyEnriched,
     RentFigure,
     ScoreCreated,
     ScoringRequested,
-    ValueEstimate,
     derived_event_id,
 )
 from shared.messaging import PoisonMessage
@@ -153,6 +150,7 @@ class Scorer:
 def score_created(
     event: Event, subject: store.Subject, appraisal: Appraisal, score_id: int
 ) -> ScoreCreated:
+    """The event of a written score, from the same JSON figures as its row."""
     valuation, rent = appraisal.valuation, appraisal.rent
     return ScoreCreated(
         event_id=derived_event_id("scorer", event.event_id),
@@ -167,22 +165,16 @@ def score_created(
         roi_estimate=appraisal.roi_estimate,
         valuation=None
         if valuation is None
-        else ValueEstimate(
-            model_version=valuation.model_version,
-            estimated_value=valuation.estimated_value,
-            value_low=valuation.value_low,
-            value_high=valuation.value_high,
-            reason=valuation.reason,
-            comparables=[
-                ComparableSale.model_validate(comparable, from_attributes=True)
-                for comparable in valuation.comparables
-            ],
-            baseline_value=valuation.baseline_value,
-            contributions=[
-                FeatureContribution.model_validate(part, from_attributes=True)
-                for part in valuation.contributions
-            ],
-        ),
+        else {
+            "model_version": valuation.model_version,
+            "estimated_value": valuation.estimated_value,
+            "value_low": valuation.value_low,
+            "value_high": valuation.value_high,
+            "reason": valuation.reason,
+            "comparables": appraisal.comparables,
+            "baseline_value": valuation.baseline_value,
+            "contributions": appraisal.components["valuation"]["shap_contributions"],
+        },
         rent=None
         if rent is None
         else RentFigure(monthly_rent=rent.monthly_rent, low=rent.low, high=rent.high),

@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, Text, and_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scorer.appraisal import Appraisal, comparables_json
+from services.scorer.appraisal import Appraisal
 from services.scorer.rent import RentalComparable
 from shared.db.tables import property_scores, scored_properties, scoring_jobs
 from shared.events import PropertyEnriched
@@ -143,12 +143,23 @@ async def save_scores(
         identity(property_id, appraisal): _score_row(property_id, appraisal, run_id)
         for property_id, appraisal, run_id in scores
     }
-    # Many parameter sets for one statement: compiled once and cached, sent in batches.
+    # Many parameter sets for one statement: compiled and prepared once, pipelined.
     await session.execute(
         insert(property_scores).on_conflict_do_nothing(
             index_elements=["property_id", "model_version", "input_hash"]
         ),
         list(rows.values()),
+    )
+    # The ids, new or already there, by one statement of fixed text (three arrays).
+    pids, versions, digests = (list(column) for column in zip(*rows, strict=True))
+    wanted = (
+        func.unnest(
+            bindparam("pids", pids, type_=ARRAY(BigInteger)),
+            bindparam("versions", versions, type_=ARRAY(Text)),
+            bindparam("digests", digests, type_=ARRAY(Text)),
+        )
+        .table_valued("property_id", "model_version", "input_hash")
+        .render_derived()
     )
     found = await session.execute(
         select(
@@ -156,12 +167,13 @@ async def save_scores(
             property_scores.c.model_version,
             property_scores.c.input_hash,
             property_scores.c.id,
-        ).where(
-            tuple_(
-                property_scores.c.property_id,
-                property_scores.c.model_version,
-                property_scores.c.input_hash,
-            ).in_(list(rows))
+        ).join(
+            wanted,
+            and_(
+                property_scores.c.property_id == wanted.c.property_id,
+                property_scores.c.model_version == wanted.c.model_version,
+                property_scores.c.input_hash == wanted.c.input_hash,
+            ),
         )
     )
     ids = {(pid, version, digest): int(score_id) for pid, version, digest, score_id in found}
@@ -186,7 +198,7 @@ def _score_row(property_id: int, appraisal: Appraisal, run_id: str | None) -> di
         "value_high": valuation.value_high if valuation else None,
         "monthly_rent_estimate": rent.monthly_rent if rent else None,
         "cap_rate": appraisal.cap_rate,
-        "comparables": comparables_json(valuation),
+        "comparables": appraisal.comparables,
     }
 
 
