@@ -80,6 +80,7 @@ _PUNCTUATION = re.compile(r"[^\w#/\s-]")
 _SPACES = re.compile(r"\s+")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 _HASH_GLUED = re.compile(r"#\s*")
+_LONE_DASHES = re.compile(r"(?<= )-+(?= )")
 
 
 class AddressError(ValueError):
@@ -123,8 +124,8 @@ class NormalizedAddress:
 def clean(text: str) -> str:
     """Upper case, punctuation to spaces (keeping `#`, `/` and `-`), single spaces."""
     cleaned = _PUNCTUATION.sub(" ", text.upper())
-    cleaned = _HASH_GLUED.sub("# ", cleaned).replace(" - ", " ")
-    return _SPACES.sub(" ", cleaned).strip(" -/")
+    cleaned = _SPACES.sub(" ", _HASH_GLUED.sub("# ", cleaned))
+    return _SPACES.sub(" ", _LONE_DASHES.sub("", cleaned)).strip(" -/")
 
 
 def _tag(text: str) -> dict[str, str] | None:

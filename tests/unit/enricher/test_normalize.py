@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from services.enricher.normalize import (
     AddressError,
+    clean,
     normalize_address,
     normalize_state,
     normalize_street,
@@ -143,3 +144,9 @@ def test_normalisation_never_crashes_and_is_idempotent(text: str) -> None:
     line = f"{first.street} {first.unit_label}" if first.unit_label else first.street
     again = parse_street(line)
     assert (again.street, again.unit, again.kind) == (first.street, first.unit, first.kind)
+
+
+def test_a_lone_dash_between_any_whitespace_is_dropped_so_cleaning_is_idempotent() -> None:
+    for text in ("0\r-:0", "A - - B", "12 Main St\t-\nApt 4"):
+        assert clean(clean(text)) == clean(text)
+    assert clean("12-14 Main St - Apt 4") == "12-14 MAIN ST APT 4"
