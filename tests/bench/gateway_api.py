@@ -6,9 +6,12 @@
 Fills a database of its own (`<database>_bench` on the stack's PostgreSQL server, made
 from the shared metadata, filled once and reused), starts the gateway as a process on
 it, and drives every list, search and statistics endpoint with `wrk` (Debian package
-`wrk`) on loopback with an API key: requests per second and latency p50/p99 per
-endpoint. Prints a table and writes bench-results/gateway_api.json. Targets: list and
-search endpoints >= 800 req/s with p99 < 50 ms; statistics endpoints p99 < 150 ms.
+`wrk`) on loopback with an API key: requests per second, latency p50/p99, and the
+gateway's CPU per request (its process, from /proc: what one core serves is 1000 / that
+figure, and it depends far less than the others on what else runs on the machine), with
+the machine's load average. Prints a table and writes bench-results/gateway_api.json.
+Targets: list and search endpoints >= 800 req/s with p99 < 50 ms; statistics endpoints
+p99 < 150 ms.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,6 +32,7 @@ from sqlalchemy.engine import make_url
 from services.gateway.cli import create_key
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
+from tests.bench.pipeline import cpu_seconds
 from tests.services import free_port, running_services
 
 LIST_PATHS = (
@@ -162,7 +167,10 @@ def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, float]:
         capture_output=True,
         text=True,
     ).stdout
-    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}  # type: ignore[union-attr]
+    figures = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "requests": float(re.search(r"(\d+) requests in", output).group(1)),  # type: ignore[union-attr]
+    }
     for percent in ("50", "99"):
         value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
         figures[f"p{percent}_ms"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -196,15 +204,22 @@ def main() -> None:
         REPO_ROOT / "bench-results",
         extra_env={"DATABASE_URL": bench.database_url, "REOS_DB_POOL_SIZE": "10"},
         ports={"services.gateway": port},
-    ):
+    ) as services:
+        gateway = services["gateway"]
         for path in (*LIST_PATHS, *STATS_PATHS):
             if path.startswith(args.only):
                 url = f"http://127.0.0.1:{port}{path}"
-                results[path] = wrk(url, key, args.connections, args.seconds)
-                figures = results[path]
+                cpu_before = cpu_seconds(gateway)
+                figures = wrk(url, key, args.connections, args.seconds)
+                cpu_ms = (cpu_seconds(gateway) - cpu_before) * 1000
+                figures["cpu_ms_per_request"] = round(cpu_ms / max(figures["requests"], 1), 3)
+                figures["load_average_1m"] = os.getloadavg()[0]
+                results[path] = figures
                 print(
                     f"{path:<52} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms"
-                    f"  p99 {figures['p99_ms']:7.2f} ms  non-2xx {figures['non_2xx']:.0f}",
+                    f"  p99 {figures['p99_ms']:7.2f} ms  cpu {figures['cpu_ms_per_request']:5.2f}"
+                    f" ms/req  load {figures['load_average_1m']:4.1f}"
+                    f"  non-2xx {figures['non_2xx']:.0f}",
                     flush=True,
                 )
     out = Path(REPO_ROOT / "bench-results" / "gateway_api.json")
