@@ -7,7 +7,7 @@ old, while a smaller one is always counted afresh within the page's snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import UTC, date, datetime, time
 from functools import partial, wraps
 from typing import Any, TypeVar
@@ -22,7 +22,7 @@ from shared.db.tables import property_scores
 Row = dict[str, Any]
 
 RECENT_SECONDS = 5.0
-EXACT_BELOW = 10_000
+EXACT_BELOW = 1_000
 """Totals and statistics covering fewer rows than this are never reused."""
 
 TOTALS: Recent[int] = Recent(RECENT_SECONDS)
@@ -44,10 +44,14 @@ async def count(connection: AsyncConnection, query: sa.Select) -> int:
     return int(total or 0)
 
 
-def _statement_key(query: sa.Select) -> str:
-    """The SQL and parameters of `query`: equal for equal filters."""
-    compiled = query.compile(dialect=postgresql.dialect())
-    return f"{compiled}|{sorted(compiled.params.items())!r}"
+def _statement_key(query: sa.Select) -> Hashable:
+    """The structure and bound values of `query`: equal for equal filters. SQLAlchemy's
+    own cache key of the statement costs a tenth of compiling it to SQL."""
+    cache_key = query._generate_cache_key()
+    if cache_key is None:
+        compiled = query.compile(dialect=postgresql.dialect())
+        return f"{compiled}|{sorted(compiled.params.items())!r}"
+    return cache_key.key, repr([bound.effective_value for bound in cache_key.bindparams])
 
 
 def covers_many(*counts: Any) -> bool:
