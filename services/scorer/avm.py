@@ -34,12 +34,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import xgboost as xgb
 
-from services.scorer.comparables import Comparable, find_comparables
+from services.scorer.comparables import Comparable, comparables_of
 from services.scorer.features import (
     FACT_GROUPS,
     FEATURE_NAMES,
@@ -155,6 +155,7 @@ class Estimates:
     high: Floats
     features: Features
     missing: list[tuple[str, ...]]
+    contributions: Floats | None = None
 
 
 def missing_facts(home: Home) -> tuple[str, ...]:
@@ -239,10 +240,32 @@ class Valuer:
             max(sale.sale_date for sale in sales),
         )
 
-    def estimate(self, homes: Sequence[Home], days: Floats) -> Estimates:
-        """Estimate and band of each home on its day (a day count, see `day_number`)."""
+    def estimate(
+        self,
+        homes: Sequence[Home],
+        days: Floats,
+        explain: bool = False,
+        exact_contributions: bool = False,
+    ) -> Estimates:
+        """Estimate and band of each home on its day (a day count, see `day_number`).
+
+        With `explain`, each feature's contribution too (XGBoost's `pred_contribs`, the
+        last column the bias): they add up to the model's output, which is then taken
+        from them rather than predicted a second time.
+        """
         features = build_features(homes, days, self.reference, self.neighbourhood)
-        correction = self.booster.inplace_predict(features.values)
+        contributions = None
+        if explain:
+            contributions = self.booster.predict(
+                xgb.DMatrix(
+                    features.values, feature_names=list(FEATURE_NAMES), nthread=SERVING_THREADS
+                ),
+                pred_contribs=True,
+                approx_contribs=not exact_contributions,
+            )
+            correction = contributions.sum(axis=1)
+        else:
+            correction = self.booster.inplace_predict(features.values)
         log_value = features.baseline + np.asarray(correction, dtype=np.float64)
         missing = [missing_facts(home) for home in homes]
         offsets = np.array([self.band.offsets(gaps) for gaps in missing]).reshape(-1, 2)
@@ -259,6 +282,7 @@ class Valuer:
             high=np.exp(log_value + offsets[:, 1]),
             features=features,
             missing=missing,
+            contributions=contributions,
         )
 
     def value_sales(self, sales: Sequence[Sale]) -> Estimates:
@@ -283,16 +307,11 @@ class Valuer:
         if not homes:
             return []
         days = np.full(len(homes), float(day_number(as_of)))
-        estimates = self.estimate(homes, days)
-        contributions = self.booster.predict(
-            xgb.DMatrix(
-                estimates.features.values,
-                feature_names=list(FEATURE_NAMES),
-                nthread=SERVING_THREADS,
-            ),
-            pred_contribs=True,
-            approx_contribs=not exact_contributions,
+        estimates = self.estimate(
+            homes, days, explain=True, exact_contributions=exact_contributions
         )
+        contributions = cast(Floats, estimates.contributions)  # filled: explain=True
+        similar = comparables_of(self.reference, homes, as_of, comparables)
         valuations = []
         for row, home in enumerate(homes):
             baseline = float(estimates.features.baseline[row])
@@ -321,7 +340,7 @@ class Valuer:
                     contributions=_top_contributions(
                         contributions[row], estimates.features.values[row]
                     ),
-                    comparables=tuple(find_comparables(self.reference, home, as_of, comparables)),
+                    comparables=tuple(similar[row]),
                     missing_facts=estimates.missing[row],
                 )
             )

@@ -10,6 +10,7 @@ it sold each lower the score; the most similar few are returned, best first.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,30 +52,116 @@ class Comparable:
     longitude: float | None
 
 
-def _candidates(reference: ReferenceSales, home: Home, day: float) -> tuple[Ints, Floats]:
-    """Rows of candidate sales and their distances (NaN when the home has no location)."""
-    if home.latitude is not None and home.longitude is not None:
-        tree, rows = reference.before(day)
-        if tree is not None:
-            xy = project(
-                np.array([home.latitude]), np.array([home.longitude]), reference.origin_latitude
-            )
-            count = min(CANDIDATES, rows.size)
-            distance, position = tree.query(xy[0], k=list(range(1, count + 1)))
-            return rows[np.asarray(position)], np.asarray(distance, dtype=np.float64)
-    if home.area:
-        earlier = np.flatnonzero(reference.areas[: reference.count_before(day)] == home.area)
-        rows = earlier[-AREA_CANDIDATES:]
-        return rows, np.full(rows.size, np.nan)
-    return np.empty(0, dtype=np.int64), np.empty(0)
+def _area_candidates(reference: ReferenceSales, home: Home, day: float) -> Ints:
+    """Rows of the latest earlier sales in the home's area, for a home without location."""
+    if not home.area:
+        return np.empty(0, dtype=np.int64)
+    earlier = np.flatnonzero(reference.areas[: reference.count_before(day)] == home.area)
+    return earlier[-AREA_CANDIDATES:]
 
 
-def _penalty(home_value: float | None, values: Floats, scale: float) -> Floats:
-    """Squared scaled differences; an unknown fact on either side adds nothing."""
-    if home_value is None:
-        return np.zeros(values.size)
-    gap = (values - float(home_value)) / scale
+def _facts(homes: Sequence[Home]) -> dict[str, Floats]:
+    """Each fact similarity compares, one value per home (NaN when unknown)."""
+
+    def column(values: list[float | None]) -> Floats:
+        return np.array([np.nan if value is None else value for value in values], dtype=float)
+
+    return {
+        "log_sqft": column([math.log(home.sqft) if home.sqft else None for home in homes]),
+        "bedrooms": column([home.bedrooms for home in homes]),
+        "bathrooms": column([home.bathrooms for home in homes]),
+        "year_built": column([home.year_built for home in homes]),
+    }
+
+
+def _penalty(home_values: Floats, values: Floats, scale: float) -> Floats:
+    """Squared scaled differences (one row per home); an unknown fact on either side
+    adds nothing."""
+    gap = (values - home_values[:, None]) / scale
     return np.where(np.isfinite(gap), gap**2, 0.0)
+
+
+def _most_similar(
+    reference: ReferenceSales,
+    homes: Sequence[Home],
+    rows: Ints,
+    distance: Floats,
+    day: float,
+    count: int,
+    scales: SimilarityScales,
+) -> list[list[Comparable]]:
+    """For each home (row i of the `rows` and `distance` candidate matrices), the `count`
+    most similar of its candidates, best first."""
+    columns, facts = reference.columns, _facts(homes)
+    penalty = (
+        np.where(np.isfinite(distance), (distance / scales.distance_km) ** 2, 0.0)
+        + _penalty(facts["log_sqft"], reference.log_sqft[rows], scales.log_sqft)
+        + _penalty(facts["bedrooms"], columns["bedrooms"][rows], scales.bedrooms)
+        + _penalty(facts["bathrooms"], columns["bathrooms"][rows], scales.bathrooms)
+        + _penalty(facts["year_built"], columns["year_built"][rows], scales.age_years)
+        + ((day - reference.day[rows]) / scales.days) ** 2
+    )
+    similarity = np.exp(-np.sqrt(penalty))
+    best = np.argsort(-similarity, axis=1, kind="stable")[:, :count]
+    picked = np.take_along_axis(rows, best, axis=1)
+    return _comparables(
+        reference,
+        picked,
+        np.take_along_axis(distance, best, axis=1),
+        np.take_along_axis(similarity, best, axis=1),
+    )
+
+
+def comparables_of(
+    reference: ReferenceSales,
+    homes: Sequence[Home],
+    as_of: date,
+    count: int = 5,
+    scales: SimilarityScales | None = None,
+) -> list[list[Comparable]]:
+    """For each home, the `count` most similar sales dated strictly before `as_of`, most
+    similar first: the located homes' candidates found in one query of the spatial index."""
+    scales = scales or SimilarityScales()
+    day = float(as_of.toordinal())
+    found: list[list[Comparable]] = [[] for _ in homes]
+    tree, located_rows = reference.before(day)
+    located = [
+        index
+        for index, home in enumerate(homes)
+        if tree is not None and home.latitude is not None and home.longitude is not None
+    ]
+    if located and tree is not None:
+        xy = project(
+            np.array([homes[index].latitude for index in located], dtype=float),
+            np.array([homes[index].longitude for index in located], dtype=float),
+            reference.origin_latitude,
+        )
+        k = min(CANDIDATES, located_rows.size)
+        distance, position = tree.query(xy, k=list(range(1, k + 1)))
+        nearest = _most_similar(
+            reference,
+            [homes[index] for index in located],
+            located_rows[np.asarray(position)],
+            np.asarray(distance, dtype=np.float64),
+            day,
+            count,
+            scales,
+        )
+        for index, comparables in zip(located, nearest, strict=True):
+            found[index] = comparables
+    for index in sorted(set(range(len(homes))) - set(located)):
+        rows = _area_candidates(reference, homes[index], day)
+        if rows.size:
+            found[index] = _most_similar(
+                reference,
+                [homes[index]],
+                rows[None, :],
+                np.full((1, rows.size), np.nan),
+                day,
+                count,
+                scales,
+            )[0]
+    return found
 
 
 def find_comparables(
@@ -85,47 +172,46 @@ def find_comparables(
     scales: SimilarityScales | None = None,
 ) -> list[Comparable]:
     """The `count` most similar sales dated strictly before `as_of`, most similar first."""
-    scales = scales or SimilarityScales()
-    day = float(as_of.toordinal())
-    rows, distance = _candidates(reference, home, day)
-    if rows.size == 0:
-        return []
+    return comparables_of(reference, [home], as_of, count, scales)[0]
+
+
+def _optional(values: Floats) -> list[float | None]:
+    return [float(value) if math.isfinite(value) else None for value in values.tolist()]
+
+
+def _comparables(
+    reference: ReferenceSales, rows: Ints, distance: Floats, similarity: Floats
+) -> list[list[Comparable]]:
+    """The sales of a matrix of rows (one row of sales per home) as comparables."""
     columns = reference.columns
-    home_log_sqft = math.log(home.sqft) if home.sqft else None
-    penalty = (
-        np.where(np.isfinite(distance), (distance / scales.distance_km) ** 2, 0.0)
-        + _penalty(home_log_sqft, reference.log_sqft[rows], scales.log_sqft)
-        + _penalty(home.bedrooms, columns["bedrooms"][rows], scales.bedrooms)
-        + _penalty(home.bathrooms, columns["bathrooms"][rows], scales.bathrooms)
-        + _penalty(home.year_built, columns["year_built"][rows], scales.age_years)
-        + ((day - reference.day[rows]) / scales.days) ** 2
-    )
-    similarity = np.exp(-np.sqrt(penalty))
-    best = np.argsort(-similarity, kind="stable")[:count]
-    return [_comparable(reference, int(rows[i]), distance[i], similarity[i]) for i in best]
-
-
-def _optional(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-def _comparable(
-    reference: ReferenceSales, row: int, distance: float, similarity: float
-) -> Comparable:
-    columns = reference.columns
-    price = float(columns["price"][row])
-    sqft = _optional(columns["sqft"][row])
-    year_built = _optional(columns["year_built"][row])
-    return Comparable(
-        sale_date=date.fromordinal(int(reference.day[row])),
-        price=price,
-        price_per_sqft=round(price / sqft, 2) if sqft else None,
-        sqft=sqft,
-        bedrooms=_optional(columns["bedrooms"][row]),
-        bathrooms=_optional(columns["bathrooms"][row]),
-        year_built=int(year_built) if year_built is not None else None,
-        distance_km=round(float(distance), 3) if math.isfinite(distance) else None,
-        similarity=round(float(similarity), 4),
-        latitude=_optional(columns["latitude"][row]),
-        longitude=_optional(columns["longitude"][row]),
-    )
+    flat = rows.ravel()
+    price = columns["price"][flat].tolist()
+    sqft = _optional(columns["sqft"][flat])
+    bedrooms = _optional(columns["bedrooms"][flat])
+    bathrooms = _optional(columns["bathrooms"][flat])
+    year_built = [
+        None if year is None else int(year) for year in _optional(columns["year_built"][flat])
+    ]
+    latitude = _optional(columns["latitude"][flat])
+    longitude = _optional(columns["longitude"][flat])
+    days = reference.day[flat].astype(np.int64).tolist()
+    kilometres = _optional(np.round(distance.ravel(), 3))
+    similar = np.round(similarity.ravel(), 4).tolist()
+    made = [
+        Comparable(
+            sale_date=date.fromordinal(days[i]),
+            price=price[i],
+            price_per_sqft=round(price[i] / sqft[i], 2) if sqft[i] else None,
+            sqft=sqft[i],
+            bedrooms=bedrooms[i],
+            bathrooms=bathrooms[i],
+            year_built=year_built[i],
+            distance_km=kilometres[i],
+            similarity=similar[i],
+            latitude=latitude[i],
+            longitude=longitude[i],
+        )
+        for i in range(flat.size)
+    ]
+    width = rows.shape[1]
+    return [made[start : start + width] for start in range(0, len(made), width)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from services.scorer.comparables import find_comparables
+from services.scorer.comparables import comparables_of, find_comparables
 from services.scorer.features import ReferenceSales
 from services.scorer.sales import Home, Sale
 from tests.unit.scorer.synthetic_sales import synthetic_sales
@@ -55,3 +55,15 @@ def test_a_home_without_coordinates_gets_comparables_from_its_area() -> None:
 
 def test_a_home_with_no_location_has_no_comparables() -> None:
     assert find_comparables(REFERENCE_SALES, Home(sqft=1800), AS_OF) == []
+
+
+def test_a_batch_gets_the_comparables_each_home_gets_alone() -> None:
+    homes = [sale.home for sale in SALES[600:900:3]]
+    homes += [replace(home, latitude=None, longitude=None) for home in homes[:10]]
+    homes += [replace(home, sqft=None, bedrooms=None, year_built=None) for home in homes[:10]]
+    homes.append(Home(sqft=1800))
+
+    batch = comparables_of(REFERENCE_SALES, homes, AS_OF)
+
+    assert batch == [find_comparables(REFERENCE_SALES, home, AS_OF) for home in homes]
+    assert sum(bool(found) for found in batch) == len(homes) - 1
