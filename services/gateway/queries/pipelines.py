@@ -95,15 +95,13 @@ def request_failed_at(run: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-def _tally(
-    table: sa.Table,
-    stage: Stage,
-    run_ids: Sequence[str],
-    items: Items,
-    span: Span,
-) -> sa.Select:
-    """One stage's rows per run: job counts by status, `items` (total, success, failed)
-    and `span` (first start, last end)."""
+RUN_IDS: sa.BindParameter[list[str]] = sa.bindparam("run_ids", expanding=True)
+"""The run ids a tally is asked for, bound when it runs."""
+
+
+def _tally(table: sa.Table, stage: Stage, items: Items, span: Span) -> sa.Select:
+    """One stage's rows per run of RUN_IDS: job counts by status, `items` (total, success,
+    failed) and `span` (first start, last end)."""
     pending: sa.ColumnElement[Any]
     failed: sa.ColumnElement[Any]
     if "status" in table.c:
@@ -127,7 +125,7 @@ def _tally(
             sa.func.min(started_at).label("started_at"),
             sa.func.max(ended_at).label("ended_at"),
         )
-        .where(table.c.dag_run_id.in_(run_ids))
+        .where(table.c.dag_run_id.in_(RUN_IDS))
         .group_by(table.c.dag_run_id)
     )
 
@@ -149,13 +147,12 @@ def _job_items(table: sa.Table) -> Items:
     )
 
 
-def _stage_queries(run_ids: Sequence[str]) -> list[sa.Select]:
+def _stage_queries() -> list[sa.Select]:
     scrape = scraping_jobs
     return [
         _tally(
             scrape,
             "scrape",
-            run_ids,
             (
                 sa.func.sum(scrape.c.items_scraped + scrape.c.items_failed),
                 sa.func.sum(scrape.c.items_scraped),
@@ -163,16 +160,15 @@ def _stage_queries(run_ids: Sequence[str]) -> list[sa.Select]:
             ),
             _job_span(scrape),
         ),
-        _tally(
-            enrichment_jobs,
-            "enrich",
-            run_ids,
-            _job_items(enrichment_jobs),
-            _job_span(enrichment_jobs),
-        ),
-        _tally(scoring_jobs, "score", run_ids, _job_items(scoring_jobs), _job_span(scoring_jobs)),
-        _tally(docgen_jobs, "docgen", run_ids, _job_items(docgen_jobs), _job_span(docgen_jobs)),
+        _tally(enrichment_jobs, "enrich", _job_items(enrichment_jobs), _job_span(enrichment_jobs)),
+        _tally(scoring_jobs, "score", _job_items(scoring_jobs), _job_span(scoring_jobs)),
+        _tally(docgen_jobs, "docgen", _job_items(docgen_jobs), _job_span(docgen_jobs)),
     ]
+
+
+STAGE_TALLIES = sa.union_all(*_stage_queries())
+"""Every stage's tally of the runs of RUN_IDS, built once (building it is most of what
+a page of runs costs)."""
 
 
 async def stage_tallies(
@@ -181,9 +177,9 @@ async def stage_tallies(
     """Per run id, per stage, what its job rows add up to (stages without rows absent)."""
     if not run_ids:
         return {}
-    query = sa.union_all(*_stage_queries(run_ids))
     tallies: dict[str, dict[Stage, StageTally]] = {}
-    for row in (await connection.execute(query)).mappings():
+    result = await connection.execute(STAGE_TALLIES, {"run_ids": list(run_ids)})
+    for row in result.mappings():
         tallies.setdefault(row["dag_run_id"], {})[row["stage"]] = StageTally(
             jobs_total=int(row["jobs_total"]),
             jobs_pending=int(row["jobs_pending"]),
