@@ -3,7 +3,7 @@ the host, one at a time or all at once."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -113,3 +113,49 @@ class Readiness(Record):
 class Liveness(Record):
     status: Literal["alive"]
     timestamp: Timestamp
+
+
+class Problem(Record):
+    """An error answer (RFC 9457 problem details, `application/problem+json`)."""
+
+    type: str = Field(description="a URI naming the kind of problem (about:blank)")
+    title: str = Field(description="the HTTP status phrase")
+    status: int
+    detail: Any
+
+
+class DatabaseFailure(Record):
+    status: Literal["unhealthy"]
+    database: Literal["disconnected"]
+    error: str
+    timestamp: Timestamp
+
+
+class DatabaseProblem(Problem):
+    """The database did not answer (503)."""
+
+    detail: DatabaseFailure
+
+
+class SystemFailure(Record):
+    status: Literal["error"]
+    error: str
+    timestamp: Timestamp
+
+
+class SystemProblem(Problem):
+    """The host's statistics could not be read (500)."""
+
+    detail: SystemFailure
+
+
+class NotReady(Record):
+    status: Literal["not ready"]
+    error: str = Field(description="each dependency that failed, and how")
+    timestamp: Timestamp
+
+
+class NotReadyProblem(Problem):
+    """A dependency of the gateway does not answer (503)."""
+
+    detail: NotReady

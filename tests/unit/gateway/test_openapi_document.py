@@ -37,6 +37,25 @@ def test_every_json_answer_has_a_declared_model(document: dict[str, Any]) -> Non
     assert untyped == []
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "model"),
+    [
+        ("/api/health/database", "503", "DatabaseProblem"),
+        ("/api/health/system", "500", "SystemProblem"),
+        ("/api/health/ready", "503", "NotReadyProblem"),
+    ],
+)
+def test_health_error_answers_are_documented_as_problems(
+    document: dict[str, Any], path: str, status: str, model: str
+) -> None:
+    answer = document["paths"][path]["get"]["responses"][status]
+    schema = answer["content"]["application/problem+json"]["schema"]
+    assert schema == {"$ref": f"#/components/schemas/{model}"}
+    detail = document["components"]["schemas"][model]["properties"]["detail"]
+    failure = document["components"]["schemas"][detail["$ref"].rsplit("/", 1)[1]]
+    assert {"status", "error", "timestamp"} <= set(failure["required"])
+
+
 def test_keys_that_are_not_identifiers_keep_their_original_spelling(
     document: dict[str, Any],
 ) -> None:

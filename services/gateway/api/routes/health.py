@@ -8,9 +8,11 @@ from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
 
 from services.gateway import health, probes
 from services.gateway.api.deps import GatewayDep, require_scope
+from services.gateway.api.problems import PROBLEM_JSON
 from services.gateway.shapes import health as shapes
 from shared.service import ping_database
 
@@ -23,6 +25,16 @@ READ = require_scope("read")
 CPU_SAMPLE_SECONDS = 1.0
 
 
+def _failure(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI entry of a health route's error answer, whose body is `model`."""
+    reference = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {
+        "model": model,
+        "description": (model.__doc__ or "").strip(),
+        "content": {PROBLEM_JSON: {"schema": reference}},
+    }
+
+
 @router.get("/", response_model=shapes.BasicHealth, summary="Basic health check")
 async def basic() -> dict[str, Any]:
     return {"status": "healthy", "timestamp": health.timestamp(), "service": SERVICE_NAME}
@@ -32,6 +44,7 @@ async def basic() -> dict[str, Any]:
     "/database",
     dependencies=[READ],
     response_model=shapes.DatabaseHealth,
+    responses={503: _failure(shapes.DatabaseProblem)},
     summary="Database connectivity and connection pool",
 )
 async def database(gateway: GatewayDep) -> dict[str, Any]:
@@ -85,6 +98,7 @@ async def kafka(gateway: GatewayDep) -> dict[str, Any]:
     "/system",
     dependencies=[READ],
     response_model=shapes.SystemHealth,
+    responses={500: _failure(shapes.SystemProblem)},
     summary="CPU, memory and disk of the host",
 )
 async def system() -> dict[str, Any]:
@@ -178,6 +192,7 @@ async def comprehensive(gateway: GatewayDep) -> dict[str, Any]:
 @router.get(
     "/ready",
     response_model=shapes.Readiness,
+    responses={503: _failure(shapes.NotReadyProblem)},
     summary="Readiness: the database and the broker answer",
 )
 async def ready(gateway: GatewayDep) -> dict[str, Any]:
