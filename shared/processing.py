@@ -31,6 +31,9 @@ from shared.messaging import Messaging, is_transient
 
 log = logging.getLogger("reos.processing")
 
+BATCH_DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 0.75, 1, 2.5, 5, 10)
+"""Fine between 100 and 500 ms, where a batch's latency target lies."""
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, E], Awaitable[list[Event]]]
 BatchHandler = Callable[[AsyncSession, list[E]], Awaitable[dict[uuid.UUID, list[Event]]]]
@@ -57,7 +60,10 @@ class EventProcessor:
             buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000),
         )
         self.batch_duration = metrics.histogram(
-            "batch_duration_seconds", "Time to process one batch of events", ["topic"]
+            "batch_duration_seconds",
+            "Time to process one batch of events",
+            ["topic"],
+            buckets=BATCH_DURATION_BUCKETS,
         )
 
     async def once(self, event: E, handle: Handler[E]) -> list[Event]:

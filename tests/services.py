@@ -146,7 +146,8 @@ def running_services(
 ) -> Iterator[dict[str, ServiceProcess]]:
     """Start each module as its own process on a free port; stop them all afterwards.
 
-    `args` and `ports` are keyed by module; the port is also given as REOS_HTTP_PORT.
+    `args` and `ports` are keyed by module; the port is also given as REOS_HTTP_PORT. A
+    module listed twice runs as two replicas (the second is named e.g. `scorer-2`).
     """
     env = {**os.environ, "REOS_STARTUP_WAIT_SECONDS": "30", **(extra_env or {})}
     consumers = [m.rsplit(".", 1)[-1] for m in modules if m.rsplit(".", 1)[-1] in CONSUMED_TOPICS]
@@ -158,7 +159,8 @@ def running_services(
         for module in modules:
             port = (ports or {}).get(module) or free_port()
             process = ServiceProcess(module, port, log_dir, env, (args or {}).get(module, ()))
-            started[process.name] = process
+            replicas = sum(1 for name in started if name.split("-")[0] == process.name)
+            started[f"{process.name}-{replicas + 1}" if replicas else process.name] = process
         for process in started.values():
             process.wait_ready("/healthz" if process.name == "demo_site" else "/readyz")
         yield started

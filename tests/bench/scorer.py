@@ -8,7 +8,8 @@ Starts the scorer as its own process against the running stack (with the product
 sales with the Census rent of their ZIP, and measures properties per second from the first
 score to the last, and the scorer's own batch durations (its
 `reos_scorer_batch_duration_seconds` histogram: p99 as the bucket bound that holds 99 %
-of the batches). Writes bench-results/scorer.json.
+of the batches). `--replicas N` runs N scorer processes in one consumer group (one per
+core is how the chart scales it). Writes bench-results/scorer.json.
 """
 
 from __future__ import annotations
@@ -94,28 +95,28 @@ async def scores_seen(consumer: AIOKafkaConsumer, run_id: str, count: int, timeo
     return first, last
 
 
-def batch_quantile(metrics_text: str, quantile: float) -> tuple[float | None, int, float]:
-    """The smallest bucket bound holding `quantile` of the property.enriched batches, the
-    number of batches and their mean duration."""
-    buckets: list[tuple[float, float]] = []
+def batch_quantile(metrics_texts: list[str], quantile: float) -> tuple[float | None, int, float]:
+    """The smallest bucket bound holding `quantile` of the property.enriched batches of
+    every replica, the number of batches and their mean duration."""
+    buckets: dict[float, float] = {}
     count, total = 0, 0.0
-    for line in metrics_text.splitlines():
+    for line in (line for text in metrics_texts for line in text.splitlines()):
         if not line.startswith(BATCH_METRIC) or topics.PROPERTY_ENRICHED not in line:
             continue
         value = float(line.rsplit(" ", 1)[1])
         if "_bucket{" in line:
-            bound = line.split('le="', 1)[1].split('"', 1)[0]
-            buckets.append((float(bound), value))
+            bound = float(line.split('le="', 1)[1].split('"', 1)[0])
+            buckets[bound] = buckets.get(bound, 0.0) + value
         elif "_count{" in line:
-            count = int(value)
+            count += int(value)
         elif "_sum{" in line:
-            total = value
+            total += value
     needed = quantile * count
-    bound = next((le for le, seen in sorted(buckets) if seen >= needed), None)
+    bound = next((le for le, seen in sorted(buckets.items()) if seen >= needed), None)
     return bound, count, (total / count if count else 0.0)
 
 
-async def run(scorer_url: str, count: int, timeout: float) -> dict[str, Any]:
+async def run(scorer_urls: list[str], count: int, timeout: float) -> dict[str, Any]:
     settings = Settings()
     run_id = f"bench__{uuid.uuid4().hex[:12]}"
     events = await enriched(settings.data_dir, count, run_id)
@@ -139,10 +140,11 @@ async def run(scorer_url: str, count: int, timeout: float) -> dict[str, Any]:
     first, last = await scores_seen(consumer, run_id, count, timeout)
     await producer.stop()
     await consumer.stop()
-    metrics = await asyncio.to_thread(httpx.get, scorer_url + "/metrics")
-    p99, batches, mean = batch_quantile(metrics.text, 0.99)
+    metrics = [await asyncio.to_thread(httpx.get, url + "/metrics") for url in scorer_urls]
+    p99, batches, mean = batch_quantile([answer.text for answer in metrics], 0.99)
     return {
         "run_id": run_id,
+        "replicas": len(scorer_urls),
         "properties": count,
         "publish_seconds": round(published, 2),
         "scoring_seconds": round(last - first, 2),
@@ -158,12 +160,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="scorer processes sharing the partitions"
+    )
     args = parser.parse_args()
     out_dir = REPO_ROOT / "bench-results"
     out_dir.mkdir(exist_ok=True)
-    with running_services(["services.scorer"], out_dir) as started:
-        result = asyncio.run(run(started["scorer"].url, args.count, args.timeout))
-    (out_dir / "scorer.json").write_text(json.dumps(result, indent=2) + "\n")
+    with running_services(["services.scorer"] * args.replicas, out_dir) as started:
+        urls = [process.url for process in started.values()]
+        result = asyncio.run(run(urls, args.count, args.timeout))
+    name = "scorer.json" if args.replicas == 1 else f"scorer-{args.replicas}-replicas.json"
+    (out_dir / name).write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(key) for key in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
