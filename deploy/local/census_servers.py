@@ -3,13 +3,14 @@ and the benchmark: `make up` runs them beside the services and points the enrich
 
 They answer in the real APIs' formats (see `services/enricher/census.py`) with invented,
 deterministic values: an address is placed near its ZIP code's centroid (from `uszips.csv`
-in the data folder when it is there) at an offset derived from its street, in an invented
-tract of the ZIP's county; a ZCTA's or a tract's figures are derived from its code (some
-tracts' median home value is suppressed, `-666666666`, as the Census does for small
-samples). An address whose street contains `NOWHERE`, or whose ZIP is unknown, has no
-match. `delay_seconds` and `fail_status` make every answer slow or failing, to exercise
-the clients' fallbacks; `requests` lists what was asked (method, path and query) and
-`addresses` every address the geocoder was asked to place, one by one or in a batch.
+in the data folder when it is there) at an offset derived from its street, in one of 400
+invented tracts of the ZIP's county (King County has about 500); a ZCTA's or a tract's
+figures are derived from its code (some tracts' median home value is suppressed,
+`-666666666`, as the Census does for small samples). An address whose street contains
+`NOWHERE`, or whose ZIP is unknown, has no match. `delay_seconds` and `fail_status` make
+every answer slow or failing, to exercise the clients' fallbacks; `requests` lists what
+was asked (method, path and query) and `addresses` every address the geocoder was asked
+to place, one by one or in a batch.
 
     python -m deploy.local.census_servers --port 9185   (geocoder at /geocoder, ACS at /data)
 """
@@ -82,7 +83,7 @@ class CensusState:
             "longitude": round(longitude + (((digest >> 16) % 2001) - 1000) / 100_000, 6),
             "state": county[:2],
             "county": county[2:],
-            "tract": f"{(digest >> 32) % 9000 + 100:04d}00",
+            "tract": f"{(digest >> 32) % 400 + 1:04d}00",
             "block": f"{(digest >> 8) % 4000 + 1000}",
             "tiger_line_id": str((digest >> 4) % 900_000_000 + 100_000_000),
         }
@@ -133,7 +134,19 @@ class CensusState:
         ]
 
 
+class CensusHost(ThreadingHTTPServer):
+    """A thread per connection, and a listen backlog for a client's concurrent requests (the
+    default of 5 drops connections, which the client's system retries a second later)."""
+
+    request_queue_size = 256
+
+
 class CensusHandler(BaseHTTPRequestHandler):
+    """Keep-alive connections, as the real APIs allow: every answer has a length, and is
+    sent at once (headers and body are two writes: Nagle would hold the second)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     state: CensusState
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -173,12 +186,12 @@ class CensusHandler(BaseHTTPRequestHandler):
             self._answer(404, b"Not Found", "text/plain")
 
     def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self._misbehave():
             return
         if urlsplit(self.path).path != "/geocoder/geographies/addressbatch":
             self._answer(404, b"Not Found", "text/plain")
             return
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         message = BytesParser(policy=HTTP).parsebytes(
             f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
         )
@@ -274,7 +287,7 @@ def census_server(data_dir: Path | None = None, port: int = 0) -> Iterator[tuple
     """A running fake Census host in a thread: yields its base URL and its state."""
     state = CensusState(load_zip_places(data_dir or Settings().data_dir))
     handler = type("Handler", (CensusHandler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = CensusHost(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

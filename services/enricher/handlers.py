@@ -1,12 +1,15 @@
 """What the enricher does with each event: short handlers over the pure logic.
 
-One core, `_enrich_all`, serves a single event and a batch alike: archive the raw
-prospects, parse their addresses, locate them (geocode cache, then one Census batch
-request), fetch the ACS figures of their tracts and ZCTAs (cached; the requests at once),
-then, holding the homes' keys, merge each listing with what the other sources said of the
-same home, one listing at a time so that every change is in the history, and write
-properties, merge history, quality measures and job rows with one statement per table.
-Census answers are reused for `census_cache_ttl_seconds`, then asked again.
+One core, `_enrich_all`, serves a single event and a batch alike: parse the prospects'
+addresses, look their Census matches up in the caches, then at once: archive the raw
+prospects, lock and load the homes (the batch's transaction), the ZIPs' market figures (a
+connection of their own) and the Census requests (the uncached addresses in one geocoder
+batch request beside the ZCTAs' ACS figures, then the tracts' figures, one request per
+county). Then merge each home's listings with what the other sources said of it, one
+listing at a time so that every change is in the history, and write properties, merge
+history, quality measures and job rows with one statement per table. Census answers are
+reused for `census_cache_ttl_seconds`, then asked again. `batch_step_seconds` times each
+step.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -57,6 +61,9 @@ from shared.messaging import PoisonMessage
 from shared.observability import ServiceMetrics
 from shared.storage import ObjectStore
 
+T = TypeVar("T")
+log = logging.getLogger("reos.enricher.handlers")
+
 
 @dataclass(frozen=True)
 class Prospect:
@@ -86,6 +93,18 @@ class Home:
     known: dict[str, Observation]
     prospects: list[Prospect] = field(default_factory=list)
     arriving: list[Observation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CensusAnswers:
+    """What the Census said of a batch: each address's match and how it was found, the
+    matches the geocoder just gave (for the cache table), the ACS figures by ZCTA and by
+    tract GEOID."""
+
+    geocodes: dict[str, tuple[dict[str, Any] | None, GeocoderOutcome]]
+    new_matches: dict[str, dict[str, Any] | None]
+    by_zcta: dict[str, dict[str, Any] | None]
+    by_tract: dict[str, dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -131,10 +150,14 @@ class Enricher:
         self.census_down = self.metrics.counter(
             "census_unavailable_total", "Census requests that fell back", ["api"]
         )
+        self.step_seconds = self.metrics.histogram(
+            "batch_step_seconds", "Wall time a batch spends in each step of enriching", ["step"]
+        )
         self.geocodes: ExpiringCache[dict[str, Any] | None] = self._cache()
         self.acs_zctas: ExpiringCache[dict[str, Any] | None] = self._cache()
         self.acs_tracts: ExpiringCache[dict[str, Any] | None] = self._cache()
         self.market: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self.market_refresh: asyncio.Task[None] | None = None
 
     def _cache(self) -> ExpiringCache[dict[str, Any] | None]:
         return ExpiringCache(self.census_cache_ttl_seconds, self.census_cache_entries)
@@ -185,33 +208,26 @@ class Enricher:
     ) -> dict[uuid.UUID, list[Event]]:
         """Raises `UnusableListing` for the first listing that cannot become a property."""
         started_at = datetime.now(UTC)
-        await self._archive(prospects)
-        parsed = [(prospect, self._parse(prospect)) for prospect in prospects]
-        geocodes = await self._geocode(session, [home for _, home in parsed])
+        try:
+            parsed = [(prospect, self._parse(prospect)) for prospect in prospects]
+        except UnusableListing:
+            await self._archive(prospects)
+            raise
         zip_codes = sorted({home.address.zip_code for _, home in parsed if home.address.zip_code})
-        tracts = sorted(
-            {match["tract"] for match, _ in geocodes.values() if match and match["tract"]}
+        addresses = {home.geocode_key: home for _, home in parsed if home.geocode_key}
+        cached = await self._timed("geocode_cache", self._cached_geocodes(session, addresses))
+        _, homes, market, census = await _concurrently(
+            self._timed("archive", self._archive(prospects)),
+            self._timed("homes", self._homes(session, parsed)),
+            self._timed("market", self._market(zip_codes)),
+            self._timed("census", self._census(addresses, cached, zip_codes)),
         )
-        by_zcta, by_tract = await self._census_figures(zip_codes, tracts)
-        homes = await self._homes(session, parsed)
-        market = await self._market(session, zip_codes)
-        outcomes = {
-            key: self._outcome(home, geocodes, by_zcta, by_tract, market, started_at)
-            for key, home in homes.items()
-        }
-        ids = await store.upsert_properties(
-            session, [self._property_row(o) for o in outcomes.values()]
-        )
-        await store.record_history(session, self._history(outcomes, ids))
-        await store.record_quality(session, self._quality(outcomes, ids))
-        await store.record_jobs(
-            session,
-            started_at,
-            [
-                self._success(prospect, ids[home.key], outcomes[home.key].result)
-                for prospect, home in parsed
-            ],
-        )
+        with self.step_seconds.labels("merge").time():
+            outcomes = {
+                key: self._outcome(home, census, market, started_at) for key, home in homes.items()
+            }
+        with self.step_seconds.labels("write").time():
+            ids = await self._write(session, started_at, parsed, outcomes, census.new_matches)
         _count(
             self.located,
             Counter(
@@ -236,26 +252,55 @@ class Enricher:
             for prospect, home in parsed
         }
 
+    async def _timed(self, step: str, work: Awaitable[T]) -> T:
+        with self.step_seconds.labels(step).time():
+            return await work
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        started_at: datetime,
+        parsed: list[tuple[Prospect, ParsedHome]],
+        outcomes: dict[str, Outcome],
+        new_matches: dict[str, dict[str, Any] | None],
+    ) -> dict[str, int]:
+        """The batch's rows, one statement per table; returns each home's property id."""
+        await store.save_geocodes(session, new_matches)
+        ids = await store.upsert_properties(
+            session, [self._property_row(outcome) for outcome in outcomes.values()]
+        )
+        await store.record_history(session, self._history(outcomes, ids))
+        await store.record_quality(session, self._quality(outcomes, ids))
+        await store.record_jobs(
+            session,
+            started_at,
+            [
+                self._success(prospect, ids[home.key], outcomes[home.key].result)
+                for prospect, home in parsed
+            ],
+        )
+        return ids
+
     def _outcome(
         self,
         home: Home,
-        geocodes: dict[str, tuple[dict[str, Any] | None, GeocoderOutcome]],
-        by_zcta: dict[str, dict[str, Any] | None],
-        by_tract: dict[str, dict[str, Any] | None],
+        census: CensusAnswers,
         market: dict[str, dict[str, Any] | None],
         started_at: datetime,
     ) -> Outcome:
         """One home merged, located and enriched."""
         observations, merged, turns = merge_in_turn(home.known, home.arriving)
         zip_code = merged.listing.zip_code
-        match, outcome = geocodes.get(home.parsed.geocode_key or "", (None, "not_geocodable"))
+        match, outcome = census.geocodes.get(
+            home.parsed.geocode_key or "", (None, "not_geocodable")
+        )
         location = locate(merged.listing, match, outcome, self.reference)
         tract = location.get("census_tract") if location else None
         area = demographics(
             zip_code,
             self.reference,
-            by_zcta=by_zcta.get(zip_code or ""),
-            by_tract=by_tract.get(tract or ""),
+            by_zcta=census.by_zcta.get(zip_code or ""),
+            by_tract=census.by_tract.get(tract or ""),
         )
         zip_place = self.reference.zips.get(zip_code) if zip_code else None
         context = market.get(zip_code or "")
@@ -293,87 +338,130 @@ class Enricher:
             self.merged.inc(merged)
         return homes
 
-    async def _geocode(
-        self, session: AsyncSession, homes: list[ParsedHome]
-    ) -> dict[str, tuple[dict[str, Any] | None, GeocoderOutcome]]:
-        """Each geocodable address's Census match: from memory, the cache table, or one
-        batch request for the rest; `unavailable` where the Census did not answer."""
-        queries = {home.geocode_key: home for home in homes if home.geocode_key}
+    async def _cached_geocodes(
+        self, session: AsyncSession, addresses: dict[str, ParsedHome]
+    ) -> dict[str, dict[str, Any] | None]:
+        """The Census matches still fresh of the batch's addresses: from memory, else from
+        the cache table (None: the Census has no match)."""
         if self.geocoder is None:
-            return {key: (None, "disabled") for key in queries}
-        found = self.geocodes.fresh(queries)
-        missing = [key for key in queries if key not in found]
-        if missing:
+            return {}
+        found = self.geocodes.fresh(addresses)
+        if missing := [key for key in addresses if key not in found]:
             cached = await store.load_geocodes(session, missing, self.census_cache_ttl_seconds)
             for key, (match, age_seconds) in cached.items():
                 self.geocodes.remember(key, match, age_seconds)
                 found[key] = match
-        asked = [key for key in queries if key not in found]
-        answers: dict[str, Any] = {}
-        if asked:
-            try:
-                located = await self.geocoder.locate(
-                    [_query(str(index), queries[key]) for index, key in enumerate(asked)]
-                )
-            except CensusUnavailable:
-                self.census_down.labels("geocoder").inc()
-                located = None
-            if located is not None:
-                for index, key in enumerate(asked):
-                    match = located.get(str(index))
-                    answers[key] = match.as_json() if match else None
-                    self.geocodes.remember(key, answers[key])
-                await store.save_geocodes(session, answers)
-                found.update(answers)
-        return {
-            key: (found[key], "matched" if found[key] else "no_match")
-            if key in found
-            else (None, "unavailable")
-            for key in queries
-        }
+        return found
 
-    async def _census_figures(
-        self, zip_codes: list[str], tracts: list[str]
-    ) -> tuple[dict[str, dict[str, Any] | None], dict[str, dict[str, Any] | None]]:
-        """The ACS API's figures of each ZCTA and tract (by GEOID): from the caches, else
-        asked at once, one request for the ZCTAs and one per county for the tracts."""
+    async def _census(
+        self,
+        addresses: dict[str, ParsedHome],
+        cached: dict[str, dict[str, Any] | None],
+        zip_codes: list[str],
+    ) -> CensusAnswers:
+        """What the Census says of the batch: the addresses not cached, in one geocoder
+        batch request, alongside the ZCTAs' ACS figures; then the figures of the tracts
+        the homes are in. No database: this runs while the batch's homes are loaded."""
+        asked = [key for key in addresses if key not in cached]
+        answered, by_zcta = await _concurrently(
+            self._geocoder_answers(addresses, asked), self._acs_zctas(zip_codes)
+        )
+        found = {**cached, **(answered or {})}
+        outcomes: dict[str, tuple[dict[str, Any] | None, GeocoderOutcome]]
+        if self.geocoder is None:
+            outcomes = {key: (None, "disabled") for key in addresses}
+        else:
+            outcomes = {
+                key: (found[key], "matched" if found[key] else "no_match")
+                if key in found
+                else (None, "unavailable")
+                for key in addresses
+            }
+        tracts = sorted({match["tract"] for match in found.values() if match and match["tract"]})
+        by_tract = await self._acs_tracts(tracts)
+        return CensusAnswers(outcomes, answered or {}, by_zcta, by_tract)
+
+    async def _geocoder_answers(
+        self, addresses: dict[str, ParsedHome], asked: list[str]
+    ) -> dict[str, dict[str, Any] | None] | None:
+        """The geocoder's match of each asked address (None: no match); None when the
+        Census did not answer."""
+        if self.geocoder is None or not asked:
+            return {}
+        try:
+            located = await self.geocoder.locate(
+                [_query(str(index), addresses[key]) for index, key in enumerate(asked)]
+            )
+        except CensusUnavailable:
+            self.census_down.labels("geocoder").inc()
+            return None
+        answers = {}
+        for index, key in enumerate(asked):
+            match = located.get(str(index))
+            answers[key] = match.as_json() if match else None
+            self.geocodes.remember(key, answers[key])
+        return answers
+
+    async def _acs_zctas(self, zip_codes: list[str]) -> dict[str, dict[str, Any] | None]:
+        """The ACS figures of each ZCTA: cached, else all unknown ones in one request."""
         if self.acs is None:
-            return {}, {}
-        asks: list[tuple[ExpiringCache[dict[str, Any] | None], Awaitable[dict[str, Any]]]] = []
-        zctas = self.acs_zctas.fresh(zip_codes)
-        if missing := [code for code in zip_codes if code not in zctas]:
-            asks.append((self.acs_zctas, self.acs.zctas(missing)))
-        known_tracts = self.acs_tracts.fresh(tracts)
-        for state, county, codes in tract_requests(t for t in tracts if t not in known_tracts):
-            asks.append((self.acs_tracts, self.acs.tracts(state, county, codes)))
-        answers = await asyncio.gather(*(self._acs_answer(ask) for _, ask in asks))
-        for (cache, _), answered in zip(asks, answers, strict=True):
-            for code, figures in answered.items():
-                cache.remember(code, figures)
-        return self.acs_zctas.fresh(zip_codes), self.acs_tracts.fresh(tracts)
+            return {}
+        known = self.acs_zctas.fresh(zip_codes)
+        if missing := [code for code in zip_codes if code not in known]:
+            self._remember(self.acs_zctas, await self._acs_answer(self.acs.zctas(missing)))
+        return self.acs_zctas.fresh(zip_codes)
 
-    async def _acs_answer(self, ask: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    async def _acs_tracts(self, tracts: list[str]) -> dict[str, dict[str, Any] | None]:
+        """The ACS figures of each tract (by GEOID): cached, else asked at once, one
+        request per county."""
+        if self.acs is None or not tracts:
+            return {}
+        known = self.acs_tracts.fresh(tracts)
+        requests = tract_requests(tract for tract in tracts if tract not in known)
+        answers = await _concurrently(
+            *(self._acs_answer(self.acs.tracts(*request)) for request in requests)
+        )
+        for answered in answers:
+            self._remember(self.acs_tracts, answered)
+        return self.acs_tracts.fresh(tracts)
+
+    async def _acs_answer(
+        self, ask: Awaitable[dict[str, dict[str, Any] | None]]
+    ) -> dict[str, dict[str, Any] | None]:
         try:
             return await ask
         except CensusUnavailable:
             self.census_down.labels("acs").inc()
             return {}
 
-    async def _market(
-        self, session: AsyncSession, zip_codes: list[str]
-    ) -> dict[str, dict[str, Any] | None]:
-        """Market figures per ZIP, recomputed from the properties at most once a minute."""
+    @staticmethod
+    def _remember(
+        cache: ExpiringCache[dict[str, Any] | None], answers: dict[str, dict[str, Any] | None]
+    ) -> None:
+        for code, figures in answers.items():
+            cache.remember(code, figures)
+
+    async def _market(self, zip_codes: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Market figures per ZIP, from the properties the platform knows. A ZIP seen for
+        the first time waits for its figures; figures older than `market_ttl_seconds` are
+        used while they are recomputed in the background (an aggregate over every home of
+        the ZIPs: it has no place on the batch's path)."""
+        if unknown := [code for code in zip_codes if code not in self.market]:
+            await self._refresh_market(unknown)
         now = time.monotonic()
-        stale = [
-            code
-            for code in zip_codes
-            if code not in self.market or now - self.market[code][0] > self.market_ttl_seconds
-        ]
-        if stale:
-            fresh = await store.market_stats(session, stale)
-            for code in stale:
-                self.market[code] = (now, fresh.get(code))
+        stale = [code for code in zip_codes if now - self.market[code][0] > self.market_ttl_seconds]
+        if stale and (self.market_refresh is None or self.market_refresh.done()):
+            self.market_refresh = asyncio.create_task(self._refresh_market(stale))
+            self.market_refresh.add_done_callback(_log_refresh_failure)
         return {code: self.market[code][1] for code in zip_codes}
+
+    async def _refresh_market(self, zip_codes: list[str]) -> None:
+        """On a connection of its own: the figures need nothing a batch writes."""
+        async with self.sessions() as session:
+            fresh = await store.market_stats(session, zip_codes)
+        now = time.monotonic()
+        for code in zip_codes:
+            self.market[code] = (now, fresh.get(code))
 
     @staticmethod
     def _property_row(outcome: Outcome) -> dict[str, Any]:
@@ -480,6 +568,23 @@ class Enricher:
             await store.record_jobs(
                 session, datetime.now(UTC), [{**self._job(listing, "failed"), "error_log": error}]
             )
+
+
+async def _concurrently(*steps: Awaitable[Any]) -> list[Any]:
+    """The steps' results, run at once; every step ends before this does. A failure is
+    raised as it is, not grouped: the processor tells an outage from a bad event by its
+    type."""
+    results = await asyncio.gather(*steps, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+def _log_refresh_failure(task: asyncio.Task[None]) -> None:
+    """A failed refresh leaves the figures as they were; the next batch tries again."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning("market figures not refreshed", extra={"error": repr(error)})
 
 
 def _count(counter: Any, counts: Counter[str]) -> None:
