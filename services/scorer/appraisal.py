@@ -20,11 +20,12 @@ score row and any change makes a new one. Pure: no I/O.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any
+
+import orjson
 
 from services.scorer import rent, roi, scores
 from services.scorer.avm import Valuation
@@ -205,17 +206,17 @@ def features_used(listing: Listing, enrichment: dict[str, Any]) -> dict[str, Any
 def input_hash(
     features: dict[str, Any], model_version: str, assumptions: roi.Assumptions, as_of: date
 ) -> str:
-    canonical = json.dumps(
+    canonical = orjson.dumps(
         {
             "model_version": model_version,
             "features": features,
-            "assumptions": plain(assumptions),
-            "as_of": as_of.isoformat(),
+            "assumptions": assumptions,
+            "as_of": as_of,
         },
-        sort_keys=True,
+        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
         default=str,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def valuation_summary(valuation: Valuation | None) -> dict[str, Any] | None:

@@ -318,6 +318,9 @@ def estimate_rent(
 
 
 def _index_at(rent_index: Mapping[int, float], year: int) -> float:
+    """The index in `year`, or in the nearest year it has."""
+    if year in rent_index:
+        return rent_index[year]
     nearest = min(rent_index, key=lambda known: abs(known - year))
     return rent_index[nearest]
 
