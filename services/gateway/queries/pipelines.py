@@ -327,21 +327,24 @@ async def recent_runs(connection: AsyncConnection, limit: int) -> list[Row]:
     return await current_runs(connection, await fetch_all(connection, query))
 
 
+PIPELINE_IDS = sa.values(sa.column("dag_id", sa.String), name="pipelines").data(
+    [(dag_id,) for dag_id in PIPELINES]
+)
+
+
 async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[str, list[Row]]:
-    """The newest `per_dag` runs of every pipeline."""
-    position = (
-        sa.func.row_number()
-        .over(
-            partition_by=pipeline_runs.c.dag_id,
-            order_by=(pipeline_runs.c.execution_date.desc(), pipeline_runs.c.id.desc()),
-        )
-        .label("position")
+    """The newest `per_dag` runs of every pipeline (an index walk on (dag_id,
+    execution_date) per pipeline, not a ranking of every run)."""
+    newest = (
+        _newest_first(sa.select(pipeline_runs))
+        .where(pipeline_runs.c.dag_id == PIPELINE_IDS.c.dag_id)
+        .limit(per_dag)
+        .lateral("newest")
     )
-    ranked = sa.select(pipeline_runs, position).subquery()
     query = (
-        sa.select(ranked)
-        .where(ranked.c.position <= per_dag)
-        .order_by(ranked.c.dag_id, ranked.c.position)
+        sa.select(newest)
+        .select_from(PIPELINE_IDS.join(newest, sa.true()))
+        .order_by(newest.c.dag_id, newest.c.execution_date.desc(), newest.c.id.desc())
     )
     grouped: dict[str, list[Row]] = {}
     for row in await current_runs(connection, await fetch_all(connection, query)):
