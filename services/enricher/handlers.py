@@ -1,15 +1,15 @@
 """What the enricher does with each event: short handlers over the pure logic.
 
 One core, `_enrich_all`, serves a single event and a batch alike: parse the prospects'
-addresses, look their Census matches up in the caches, then at once: archive the raw
-prospects, lock and load the homes (the batch's transaction), the ZIPs' market figures (a
-connection of their own) and the Census requests (the uncached addresses in one geocoder
-batch request beside the ZCTAs' ACS figures, then the tracts' figures, one request per
-county). Then merge each home's listings with what the other sources said of it, one
-listing at a time so that every change is in the history, and write properties, merge
-history, quality measures and job rows with one statement per table. Census answers are
-reused for `census_cache_ttl_seconds`, then asked again. `batch_step_seconds` times each
-step.
+addresses, then at once: archive the raw prospects, lock and load the homes (the batch's
+transaction), the ZIPs' market figures and the Census answers (the cached matches, the
+uncached addresses in one geocoder batch request beside the ZCTAs' ACS figures, then the
+tracts' figures, one request per county; reads on connections of their own). Then merge
+each home's listings with what the other sources said of it, one listing at a time so
+that every change is in the history, and write properties, merge history, quality
+measures, new geocoder matches and job rows with one statement per table. Census answers
+are reused for `census_cache_ttl_seconds`, then asked again. `batch_step_seconds` times
+each step.
 """
 
 from __future__ import annotations
@@ -215,12 +215,11 @@ class Enricher:
             raise
         zip_codes = sorted({home.address.zip_code for _, home in parsed if home.address.zip_code})
         addresses = {home.geocode_key: home for _, home in parsed if home.geocode_key}
-        cached = await self._timed("geocode_cache", self._cached_geocodes(session, addresses))
         _, homes, market, census = await _concurrently(
             self._timed("archive", self._archive(prospects)),
             self._timed("homes", self._homes(session, parsed)),
             self._timed("market", self._market(zip_codes)),
-            self._timed("census", self._census(addresses, cached, zip_codes)),
+            self._timed("census", self._census(addresses, zip_codes)),
         )
         with self.step_seconds.labels("merge").time():
             outcomes = {
@@ -339,29 +338,29 @@ class Enricher:
         return homes
 
     async def _cached_geocodes(
-        self, session: AsyncSession, addresses: dict[str, ParsedHome]
+        self, addresses: dict[str, ParsedHome]
     ) -> dict[str, dict[str, Any] | None]:
         """The Census matches still fresh of the batch's addresses: from memory, else from
-        the cache table (None: the Census has no match)."""
+        the cache table, read on a connection of its own (None: the Census has no match)."""
         if self.geocoder is None:
             return {}
         found = self.geocodes.fresh(addresses)
         if missing := [key for key in addresses if key not in found]:
-            cached = await store.load_geocodes(session, missing, self.census_cache_ttl_seconds)
+            async with self.sessions() as session:
+                cached = await store.load_geocodes(session, missing, self.census_cache_ttl_seconds)
             for key, (match, age_seconds) in cached.items():
                 self.geocodes.remember(key, match, age_seconds)
                 found[key] = match
         return found
 
     async def _census(
-        self,
-        addresses: dict[str, ParsedHome],
-        cached: dict[str, dict[str, Any] | None],
-        zip_codes: list[str],
+        self, addresses: dict[str, ParsedHome], zip_codes: list[str]
     ) -> CensusAnswers:
-        """What the Census says of the batch: the addresses not cached, in one geocoder
-        batch request, alongside the ZCTAs' ACS figures; then the figures of the tracts
-        the homes are in. No database: this runs while the batch's homes are loaded."""
+        """What the Census says of the batch: the cached matches, the other addresses in
+        one geocoder batch request alongside the ZCTAs' ACS figures, then the figures of
+        the tracts the homes are in. Off the batch's transaction: this runs while the
+        batch's homes are locked and loaded."""
+        cached = await self._cached_geocodes(addresses)
         asked = [key for key in addresses if key not in cached]
         answered, by_zcta = await _concurrently(
             self._geocoder_answers(addresses, asked), self._acs_zctas(zip_codes)
