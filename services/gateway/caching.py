@@ -3,12 +3,15 @@
 A value is kept for `ttl` seconds after it was computed. When it is older, the next
 caller recomputes it while the callers that arrive meanwhile still get the previous value,
 so that one request per key and period pays for the computation, never a crowd at once.
+The first computation of a key is not repeated by the callers that arrive while it runs
+either: they wait for it and take its value when it is kept.
 Whether a value is kept at all is the caller's choice (`keep`): the gateway keeps only
 figures over large tables, so small results (and the tests' fresh rows) are always exact.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
@@ -30,7 +33,7 @@ class Recent(Generic[Value]):
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[Hashable, tuple[float, Value]] = {}
-        self._refreshing: set[Hashable] = set()
+        self._refreshing: dict[Hashable, asyncio.Event] = {}
 
     async def value(
         self,
@@ -39,22 +42,32 @@ class Recent(Generic[Value]):
         keep: Callable[[Value], bool] = lambda _: True,
     ) -> Value:
         """The value of `key`: the kept one while it is fresh (or being recomputed by
-        another caller), else `compute()`, kept when `keep` says so."""
+        another caller), else `compute()`, kept when `keep` says so. A caller arriving
+        during the first computation of `key` waits for it, and computes anew only when
+        its value was not kept (or it failed)."""
         entry = self._entries.get(key)
+        if entry is None and key in self._refreshing:
+            await self._refreshing[key].wait()
+            entry = self._entries.get(key)
         if entry is not None and (self._clock() - entry[0] < self.ttl or key in self._refreshing):
             return entry[1]
-        self._refreshing.add(key)
+        done = self._refreshing.setdefault(key, asyncio.Event())
         try:
             value = await compute()
+            self._store(key, value, keep(value))
         finally:
-            self._refreshing.discard(key)
-        if keep(value):
-            if key not in self._entries and len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[key] = (self._clock(), value)
-        else:
-            self._entries.pop(key, None)
+            if self._refreshing.get(key) is done:
+                del self._refreshing[key]
+            done.set()
         return value
+
+    def _store(self, key: Hashable, value: Value, kept: bool) -> None:
+        if not kept:
+            self._entries.pop(key, None)
+            return
+        if key not in self._entries and len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (self._clock(), value)
 
     def clear(self) -> None:
         self._entries.clear()

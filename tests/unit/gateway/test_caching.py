@@ -4,6 +4,7 @@ the callers meanwhile get the previous value, small ones never kept."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from services.gateway.caching import Recent
 
@@ -48,6 +49,34 @@ async def test_callers_during_a_recomputation_get_the_previous_value() -> None:
     release.set()
     assert await refreshing == "new"
     assert await recent.value("stat", first) == "new"
+
+
+async def callers_at_once(
+    recent: Recent[int], key: str, count: int, keep: Callable[[int], bool] = lambda _: True
+) -> tuple[list[int], Counter]:
+    """What `count` callers get when they all ask for `key` before a computation ends."""
+    release = asyncio.Event()
+    compute = Counter()
+
+    async def slow() -> int:
+        await release.wait()
+        return await compute()
+
+    callers = [asyncio.create_task(recent.value(key, slow, keep=keep)) for _ in range(count)]
+    await asyncio.sleep(0)
+    release.set()
+    return list(await asyncio.gather(*callers)), compute
+
+
+async def test_callers_during_the_first_computation_wait_for_it() -> None:
+    values, compute = await callers_at_once(Recent(5.0), "stat", 20)
+    assert values == [1] * 20
+    assert compute.calls == 1
+
+
+async def test_callers_during_a_first_computation_not_kept_compute_their_own() -> None:
+    values, _ = await callers_at_once(Recent(5.0), "small", 3, keep=lambda _: False)
+    assert sorted(values) == [1, 2, 3]
 
 
 async def test_a_value_not_worth_keeping_is_computed_every_time() -> None:
