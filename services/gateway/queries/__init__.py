@@ -68,6 +68,14 @@ async def recent_total(connection: AsyncConnection, query: sa.Select) -> int:
 
 Statistic = TypeVar("Statistic")
 
+ONE_CORE = sa.select(
+    sa.func.set_config("max_parallel_workers_per_gather", "0", True),
+    sa.func.set_config("jit", "off", True),
+)
+"""For the rest of the request's transaction: no parallel workers and no JIT compilation.
+A statistic over millions of rows then takes one core for a little longer, instead of
+every core of the machine at once while the requests served meanwhile wait for one."""
+
 
 def reused_when_large(
     size: Callable[[Any], int],
@@ -83,10 +91,16 @@ def reused_when_large(
     ) -> Callable[[AsyncConnection], Awaitable[Statistic]]:
         name = f"{compute.__module__}.{compute.__qualname__}"
 
+        async def on_one_core(connection: AsyncConnection) -> Statistic:
+            await connection.execute(ONE_CORE)
+            return await compute(connection)
+
         @wraps(compute)
         async def statistic(connection: AsyncConnection) -> Statistic:
             value: Statistic = await STATISTICS.value(
-                name, partial(compute, connection), keep=lambda value: covers_many(size(value))
+                name,
+                partial(on_one_core, connection),
+                keep=lambda value: covers_many(size(value)),
             )
             return value
 
