@@ -301,27 +301,31 @@ async def paced(
     }
 
 
+BATCH_SAMPLES = {
+    "reos_enricher_batch_size_messages_sum": "events",
+    "reos_enricher_batch_size_messages_count": "batches",
+    "reos_enricher_batch_duration_seconds_sum": "whole",
+}
+
+
 def enricher_batches(url: str) -> dict[str, float]:
     """The enricher's batch counters so far: `batch_step_seconds` sums per step, the
-    batches and the events they held."""
+    batches of `prospect.new`, the events they held and their whole time (the processor's
+    `batch_duration_seconds`: claiming the events, the steps, recording the outputs,
+    committing and publishing)."""
     found: dict[str, float] = {}
     for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
         for sample in family.samples:
             if sample.name == "reos_enricher_batch_step_seconds_sum":
                 found[sample.labels["step"]] = sample.value
-            elif sample.name == "reos_enricher_batch_size_messages_sum" and (
-                sample.labels.get("topic") == topics.PROSPECT_NEW
-            ):
-                found["events"] = sample.value
-            elif sample.name == "reos_enricher_batch_size_messages_count" and (
-                sample.labels.get("topic") == topics.PROSPECT_NEW
-            ):
-                found["batches"] = sample.value
+            elif sample.name in BATCH_SAMPLES and sample.labels["topic"] == topics.PROSPECT_NEW:
+                found[BATCH_SAMPLES[sample.name]] = sample.value
     return found
 
 
 def batch_figures(prefix: str, before: dict[str, float], after: dict[str, float]) -> dict[str, Any]:
-    """Mean batch size and mean milliseconds per batch in each step, between two readings."""
+    """Mean batch size, mean milliseconds per batch in each step and in the whole batch
+    (claim to publish), between two readings."""
     batches = after.get("batches", 0) - before.get("batches", 0)
     if not batches:
         return {}
@@ -331,9 +335,10 @@ def batch_figures(prefix: str, before: dict[str, float], after: dict[str, float]
             (after["events"] - before.get("events", 0)) / batches, 1
         ),
     }
-    for step in sorted(set(after) - {"events", "batches"}):
-        spent = after[step] - before.get(step, 0.0)
-        figures[f"{prefix}_step_{step}_ms_per_batch"] = round(1000 * spent / batches, 1)
+    for name in sorted(set(after) - {"events", "batches"}):
+        spent = after[name] - before.get(name, 0.0)
+        label = "whole_batch_ms" if name == "whole" else f"step_{name}_ms_per_batch"
+        figures[f"{prefix}_{label}"] = round(1000 * spent / batches, 1)
     return figures
 
 
