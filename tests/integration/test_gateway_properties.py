@@ -142,6 +142,37 @@ async def test_search_sorts_and_pages_with_a_total(
     assert bad.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_score_sorts_list_the_homes_without_a_score_last_and_page_across_them(
+    client: httpx.AsyncClient, engine: Any, city: dict[str, Any]
+) -> None:
+    ids, name = list(city["ids"]), city["name"]
+    async with engine.begin() as connection:
+        unscored = (
+            await connection.execute(
+                sa.insert(properties)
+                .values(property_key=f"test:{uuid.uuid4().hex}", address="9 MAIN ST", city=name)
+                .returning(properties.c.id)
+            )
+        ).scalar_one()
+    city["ids"].append(unscored)  # deleted with the others
+    for sort, scored in (("-score", ids), ("score", ids[::-1]), ("-cap_rate", ids)):
+        listed = await search(client, city=name, sort=sort)
+        assert [home["id"] for home in listed["data"]] == [*scored, unscored], sort
+        assert listed["total"] == 4
+    across = await search(client, city=name, sort="-score", limit=2, offset=2)
+    assert [home["id"] for home in across["data"]] == [ids[2], unscored]
+    past = await search(client, city=name, sort="-score", limit=2, offset=3)
+    assert [home["id"] for home in past["data"]] == [unscored]
+    assert past["data"][0]["overall_score"] is None
+    exported = await client.get(
+        "/api/properties", params={"city": name, "sort": "-score", "format": "csv"}
+    )
+    assert [int(row["id"]) for row in csv.DictReader(io.StringIO(exported.text))] == [
+        *ids,
+        unscored,
+    ]
+
+
 async def test_csv_export_equals_the_json_result(
     client: httpx.AsyncClient, city: dict[str, Any]
 ) -> None:
