@@ -29,17 +29,11 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.enricher import store
-from services.enricher.cache import ExpiringCache
-from services.enricher.census import (
-    AddressQuery,
-    CensusAcs,
-    CensusGeocoder,
-    CensusUnavailable,
-    tract_requests,
-)
+from services.enricher.census import CensusAcs, CensusGeocoder
+from services.enricher.census_lookup import CensusAnswers, CensusLookup
+from services.enricher.concurrency import concurrently
 from services.enricher.enrich import (
     EnrichedProperty,
-    GeocoderOutcome,
     ParsedHome,
     UnusableListing,
     demographics,
@@ -96,18 +90,6 @@ class Home:
 
 
 @dataclass(frozen=True)
-class CensusAnswers:
-    """What the Census said of a batch: each address's match and how it was found, the
-    matches the geocoder just gave (for the cache table), the ACS figures by ZCTA and by
-    tract GEOID."""
-
-    geocodes: dict[str, tuple[dict[str, Any] | None, GeocoderOutcome]]
-    new_matches: dict[str, dict[str, Any] | None]
-    by_zcta: dict[str, dict[str, Any] | None]
-    by_tract: dict[str, dict[str, Any] | None]
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What the batch made of one home: its observations now, its merged facts, each
     arriving listing's turn (what it changed) and the enriched property."""
@@ -153,14 +135,16 @@ class Enricher:
         self.step_seconds = self.metrics.histogram(
             "batch_step_seconds", "Wall time a batch spends in each step of enriching", ["step"]
         )
-        self.geocodes: ExpiringCache[dict[str, Any] | None] = self._cache()
-        self.acs_zctas: ExpiringCache[dict[str, Any] | None] = self._cache()
-        self.acs_tracts: ExpiringCache[dict[str, Any] | None] = self._cache()
+        self.census = CensusLookup(
+            self.sessions,
+            self.census_down,
+            self.geocoder,
+            self.acs,
+            self.census_cache_ttl_seconds,
+            self.census_cache_entries,
+        )
         self.market: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self.market_refresh: asyncio.Task[None] | None = None
-
-    def _cache(self) -> ExpiringCache[dict[str, Any] | None]:
-        return ExpiringCache(self.census_cache_ttl_seconds, self.census_cache_entries)
 
     async def on_prospect(self, session: AsyncSession, event: ProspectNew) -> list[Event]:
         return await self._enrich_one(session, self._prospect(event))
@@ -215,11 +199,11 @@ class Enricher:
             raise
         zip_codes = sorted({home.address.zip_code for _, home in parsed if home.address.zip_code})
         addresses = {home.geocode_key: home for _, home in parsed if home.geocode_key}
-        _, homes, market, census = await _concurrently(
+        _, homes, market, census = await concurrently(
             self._timed("archive", self._archive(prospects)),
             self._timed("homes", self._homes(session, parsed)),
             self._timed("market", self._market(zip_codes)),
-            self._timed("census", self._census(addresses, zip_codes)),
+            self._timed("census", self.census.answers(addresses, zip_codes)),
         )
         with self.step_seconds.labels("merge").time():
             outcomes = {
@@ -336,109 +320,6 @@ class Enricher:
         if merged:
             self.merged.inc(merged)
         return homes
-
-    async def _cached_geocodes(
-        self, addresses: dict[str, ParsedHome]
-    ) -> dict[str, dict[str, Any] | None]:
-        """The Census matches still fresh of the batch's addresses: from memory, else from
-        the cache table, read on a connection of its own (None: the Census has no match)."""
-        if self.geocoder is None:
-            return {}
-        found = self.geocodes.fresh(addresses)
-        if missing := [key for key in addresses if key not in found]:
-            async with self.sessions() as session:
-                cached = await store.load_geocodes(session, missing, self.census_cache_ttl_seconds)
-            for key, (match, age_seconds) in cached.items():
-                self.geocodes.remember(key, match, age_seconds)
-                found[key] = match
-        return found
-
-    async def _census(
-        self, addresses: dict[str, ParsedHome], zip_codes: list[str]
-    ) -> CensusAnswers:
-        """What the Census says of the batch: the cached matches, the other addresses in
-        one geocoder batch request alongside the ZCTAs' ACS figures, then the figures of
-        the tracts the homes are in. Off the batch's transaction: this runs while the
-        batch's homes are locked and loaded."""
-        cached = await self._cached_geocodes(addresses)
-        asked = [key for key in addresses if key not in cached]
-        answered, by_zcta = await _concurrently(
-            self._geocoder_answers(addresses, asked), self._acs_zctas(zip_codes)
-        )
-        found = {**cached, **(answered or {})}
-        outcomes: dict[str, tuple[dict[str, Any] | None, GeocoderOutcome]]
-        if self.geocoder is None:
-            outcomes = {key: (None, "disabled") for key in addresses}
-        else:
-            outcomes = {
-                key: (found[key], "matched" if found[key] else "no_match")
-                if key in found
-                else (None, "unavailable")
-                for key in addresses
-            }
-        tracts = sorted({match["tract"] for match in found.values() if match and match["tract"]})
-        by_tract = await self._acs_tracts(tracts)
-        return CensusAnswers(outcomes, answered or {}, by_zcta, by_tract)
-
-    async def _geocoder_answers(
-        self, addresses: dict[str, ParsedHome], asked: list[str]
-    ) -> dict[str, dict[str, Any] | None] | None:
-        """The geocoder's match of each asked address (None: no match); None when the
-        Census did not answer."""
-        if self.geocoder is None or not asked:
-            return {}
-        try:
-            located = await self.geocoder.locate(
-                [_query(str(index), addresses[key]) for index, key in enumerate(asked)]
-            )
-        except CensusUnavailable:
-            self.census_down.labels("geocoder").inc()
-            return None
-        answers = {}
-        for index, key in enumerate(asked):
-            match = located.get(str(index))
-            answers[key] = match.as_json() if match else None
-            self.geocodes.remember(key, answers[key])
-        return answers
-
-    async def _acs_zctas(self, zip_codes: list[str]) -> dict[str, dict[str, Any] | None]:
-        """The ACS figures of each ZCTA: cached, else all unknown ones in one request."""
-        if self.acs is None:
-            return {}
-        known = self.acs_zctas.fresh(zip_codes)
-        if missing := [code for code in zip_codes if code not in known]:
-            self._remember(self.acs_zctas, await self._acs_answer(self.acs.zctas(missing)))
-        return self.acs_zctas.fresh(zip_codes)
-
-    async def _acs_tracts(self, tracts: list[str]) -> dict[str, dict[str, Any] | None]:
-        """The ACS figures of each tract (by GEOID): cached, else asked at once, one
-        request per county."""
-        if self.acs is None or not tracts:
-            return {}
-        known = self.acs_tracts.fresh(tracts)
-        requests = tract_requests(tract for tract in tracts if tract not in known)
-        answers = await _concurrently(
-            *(self._acs_answer(self.acs.tracts(*request)) for request in requests)
-        )
-        for answered in answers:
-            self._remember(self.acs_tracts, answered)
-        return self.acs_tracts.fresh(tracts)
-
-    async def _acs_answer(
-        self, ask: Awaitable[dict[str, dict[str, Any] | None]]
-    ) -> dict[str, dict[str, Any] | None]:
-        try:
-            return await ask
-        except CensusUnavailable:
-            self.census_down.labels("acs").inc()
-            return {}
-
-    @staticmethod
-    def _remember(
-        cache: ExpiringCache[dict[str, Any] | None], answers: dict[str, dict[str, Any] | None]
-    ) -> None:
-        for code, figures in answers.items():
-            cache.remember(code, figures)
 
     async def _market(self, zip_codes: list[str]) -> dict[str, dict[str, Any] | None]:
         """Market figures per ZIP, from the properties the platform knows. A ZIP seen for
@@ -569,17 +450,6 @@ class Enricher:
             )
 
 
-async def _concurrently(*steps: Awaitable[Any]) -> list[Any]:
-    """The steps' results, run at once; every step ends before this does. A failure is
-    raised as it is, not grouped: the processor tells an outage from a bad event by its
-    type."""
-    results = await asyncio.gather(*steps, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
-
-
 def _log_refresh_failure(task: asyncio.Task[None]) -> None:
     """A failed refresh leaves the figures as they were; the next batch tries again."""
     if not task.cancelled() and (error := task.exception()) is not None:
@@ -599,8 +469,3 @@ def _observations(source_listings: dict[str, Any]) -> dict[str, Observation]:
         )
         for ref, item in source_listings.items()
     }
-
-
-def _query(ident: str, home: ParsedHome) -> AddressQuery:
-    address = home.address
-    return AddressQuery(ident, address.street, address.city, address.state, address.zip_code)
