@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 
 import httpx
 from faststream.asgi import AsgiFastStream
@@ -30,6 +31,9 @@ def census_http(settings: Settings, client: httpx.AsyncClient) -> CensusHttp:
 
 
 def census_clients(settings: Settings) -> tuple[CensusGeocoder | None, CensusAcs | None]:
+    # httpx logs every request at INFO: a line per Census request would drown the service's
+    # own lines; the requests that fail are counted (`census_unavailable_total`).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     client = httpx.AsyncClient(headers={"User-Agent": "real-estate-os enricher"})
     geocoder = (
         CensusGeocoder(

@@ -193,7 +193,8 @@ class Enricher:
         """Raises `UnusableListing` for the first listing that cannot become a property."""
         started_at = datetime.now(UTC)
         try:
-            parsed = [(prospect, self._parse(prospect)) for prospect in prospects]
+            with self.step_seconds.labels("parse").time():
+                parsed = [(prospect, self._parse(prospect)) for prospect in prospects]
         except UnusableListing:
             await self._archive(prospects)
             raise
@@ -205,7 +206,7 @@ class Enricher:
             self._timed("market", self._market(zip_codes)),
             self._timed("census", self.census.answers(addresses, zip_codes)),
         )
-        with self.step_seconds.labels("merge").time():
+        with self.step_seconds.labels("enrich").time():
             outcomes = {
                 key: self._outcome(home, census, market, started_at) for key, home in homes.items()
             }
@@ -219,21 +220,25 @@ class Enricher:
             ),
         )
         _count(self.enriched, Counter(prospect.source for prospect in prospects))
-        return {
-            prospect.event.event_id: [
-                PropertyEnriched(
-                    event_id=derived_event_id("enricher", prospect.event.event_id),
-                    run_id=prospect.event.run_id,
-                    property_id=ids[home.key],
-                    prospect_id=prospect.prospect_id,
-                    property_key=home.key,
-                    address=outcomes[home.key].result.columns["address"],
-                    listing=outcomes[home.key].result.listing,
-                    enrichment=outcomes[home.key].result.enrichment_data,
-                )
-            ]
-            for prospect, home in parsed
-        }
+        with self.step_seconds.labels("events").time():
+            return {
+                prospect.event.event_id: [self._enriched_event(prospect, outcomes[home.key], ids)]
+                for prospect, home in parsed
+            }
+
+    @staticmethod
+    def _enriched_event(prospect: Prospect, outcome: Outcome, ids: dict[str, int]) -> Event:
+        result = outcome.result
+        return PropertyEnriched(
+            event_id=derived_event_id("enricher", prospect.event.event_id),
+            run_id=prospect.event.run_id,
+            property_id=ids[result.property_key],
+            prospect_id=prospect.prospect_id,
+            property_key=result.property_key,
+            address=result.columns["address"],
+            listing=result.listing,
+            enrichment=result.enrichment_data,
+        )
 
     async def _timed(self, step: str, work: Awaitable[T]) -> T:
         with self.step_seconds.labels(step).time():
