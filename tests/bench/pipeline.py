@@ -317,7 +317,7 @@ def enricher_batches(url: str) -> dict[str, float]:
     for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
         for sample in family.samples:
             if sample.name == "reos_enricher_batch_step_seconds_sum":
-                found[sample.labels["step"]] = sample.value
+                found[f"step_{sample.labels['step']}"] = sample.value
             elif sample.name in BATCH_SAMPLES and sample.labels["topic"] == topics.PROSPECT_NEW:
                 found[BATCH_SAMPLES[sample.name]] = sample.value
     return found
@@ -337,7 +337,7 @@ def batch_figures(prefix: str, before: dict[str, float], after: dict[str, float]
     }
     for name in sorted(set(after) - {"events", "batches"}):
         spent = after[name] - before.get(name, 0.0)
-        label = "whole_batch_ms" if name == "whole" else f"step_{name}_ms_per_batch"
+        label = "whole_batch_ms" if name == "whole" else f"{name}_ms_per_batch"
         figures[f"{prefix}_{label}"] = round(1000 * spent / batches, 1)
     return figures
 
