@@ -29,7 +29,7 @@ from tests.services import running_services
 pytestmark = pytest.mark.stack
 
 SEEN = datetime(2026, 12, 1, 9, tzinfo=UTC)
-CACHE_TTL_SECONDS = 4.0
+CACHE_TTL_SECONDS = 6.0
 
 
 @pytest.fixture(scope="module")
