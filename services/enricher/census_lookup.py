@@ -3,9 +3,9 @@
 
 Answers are reused for `ttl_seconds` (in memory, at most `entries` of each kind, and the
 Geocoder's in the `geocode_cache` table too), then asked again. Nothing here runs in the
-batch's transaction: the cache table is read on a connection of its own, and the new
-matches are handed back for the batch to write. An API that does not answer is counted
-and the batch goes on without it (the callers fall back).
+batch's transaction: the cache table is read and written on connections of their own (a
+match is worth keeping whatever becomes of the batch). An API that does not answer is
+counted and the batch goes on without it (the callers fall back).
 """
 
 from __future__ import annotations
@@ -35,11 +35,9 @@ Figures = dict[str, Any]
 @dataclass(frozen=True)
 class CensusAnswers:
     """What the Census said of a batch: each address's match and how it was found, the
-    matches the geocoder just gave (for the cache table), the ACS figures by ZCTA and by
-    tract GEOID."""
+    ACS figures by ZCTA and by tract GEOID."""
 
     geocodes: dict[str, tuple[Figures | None, GeocoderOutcome]]
-    new_matches: dict[str, Figures | None]
     by_zcta: dict[str, Figures | None]
     by_tract: dict[str, Figures | None]
 
@@ -66,8 +64,8 @@ class CensusLookup:
     ) -> CensusAnswers:
         """What the Census says of the batch: the cached matches, the other addresses in
         one geocoder batch request alongside the ZCTAs' ACS figures, then the figures of
-        the tracts the homes are in. Off the batch's transaction: this runs while the
-        batch's homes are locked and loaded."""
+        the tracts the homes are in while the new matches are saved. Off the batch's
+        transaction: this runs while the batch's homes are locked and loaded."""
         cached = await self._cached_geocodes(addresses)
         asked = [key for key in addresses if key not in cached]
         answered, by_zcta = await concurrently(
@@ -85,8 +83,8 @@ class CensusLookup:
                 for key in addresses
             }
         tracts = sorted({match["tract"] for match in found.values() if match and match["tract"]})
-        by_tract = await self._acs_tracts(tracts)
-        return CensusAnswers(outcomes, answered or {}, by_zcta, by_tract)
+        by_tract, _ = await concurrently(self._acs_tracts(tracts), self._save(answered or {}))
+        return CensusAnswers(outcomes, by_zcta, by_tract)
 
     async def _cached_geocodes(self, addresses: dict[str, ParsedHome]) -> dict[str, Figures | None]:
         """The Census matches still fresh of the batch's addresses: from memory, else from
@@ -101,6 +99,11 @@ class CensusLookup:
                 self.matches.remember(key, match, age_seconds)
                 found[key] = match
         return found
+
+    async def _save(self, matches: dict[str, Figures | None]) -> None:
+        if matches:
+            async with self.sessions() as session, session.begin():
+                await store.save_geocodes(session, matches)
 
     async def _geocoder_answers(
         self, addresses: dict[str, ParsedHome], asked: list[str]

@@ -2,14 +2,11 @@
 
 One core, `_enrich_all`, serves a single event and a batch alike: parse the prospects'
 addresses, then at once: archive the raw prospects, lock and load the homes (the batch's
-transaction), the ZIPs' market figures and the Census answers (the cached matches, the
-uncached addresses in one geocoder batch request beside the ZCTAs' ACS figures, then the
-tracts' figures, one request per county; reads on connections of their own). Then merge
-each home's listings with what the other sources said of it, one listing at a time so
-that every change is in the history, and write properties, merge history, quality
-measures, new geocoder matches and job rows with one statement per table. Census answers
-are reused for `census_cache_ttl_seconds`, then asked again. `batch_step_seconds` times
-each step.
+transaction), the ZIPs' market figures and the Census answers (`census_lookup`, on
+connections of their own). Then merge each home's listings with what the other sources
+said of it, one listing at a time so that every change is in the history, and write
+properties, merge history, quality measures and job rows with one statement per table.
+`batch_step_seconds` times each step.
 """
 
 from __future__ import annotations
@@ -211,7 +208,7 @@ class Enricher:
                 key: self._outcome(home, census, market, started_at) for key, home in homes.items()
             }
         with self.step_seconds.labels("write").time():
-            ids = await self._write(session, started_at, parsed, outcomes, census.new_matches)
+            ids = await self._write(session, started_at, parsed, outcomes)
         _count(
             self.located,
             Counter(
@@ -250,10 +247,8 @@ class Enricher:
         started_at: datetime,
         parsed: list[tuple[Prospect, ParsedHome]],
         outcomes: dict[str, Outcome],
-        new_matches: dict[str, dict[str, Any] | None],
     ) -> dict[str, int]:
         """The batch's rows, one statement per table; returns each home's property id."""
-        await store.save_geocodes(session, new_matches)
         ids = await store.upsert_properties(
             session, [self._property_row(outcome) for outcome in outcomes.values()]
         )

@@ -17,6 +17,7 @@ from deploy.local.census_servers import census_env, census_server
 from shared import topics
 from shared.db.tables import (
     enrichment_jobs,
+    geocode_cache,
     properties,
     property_field_history,
     prospect_queue,
@@ -262,6 +263,12 @@ async def test_an_expired_census_answer_is_asked_again(
     await publish(raw_producer, await prospect(sessions, run_id, listing("redfin", street), SEEN))
     await wait_for(sessions, the_home, lambda rows: len(rows[0]["source_listings"]) == 2)
     fresh = (geocoded(), tract_asked(tract))
+    (kept,) = await wait_for(
+        sessions,
+        sa.select(geocode_cache).where(geocode_cache.c.address_key.like(f"%{token}%")),
+        lambda rows: rows,
+    )
+    assert kept["match"]["tract"] == tract
 
     await asyncio.sleep(CACHE_TTL_SECONDS + 0.5 - (asyncio.get_running_loop().time() - answered))
     await publish(raw_producer, await prospect(sessions, run_id, listing("realtor", street), SEEN))
