@@ -156,7 +156,8 @@ def test_trigger_from_the_dashboard_starts_a_run_that_shows_up(
     page.wait_for_selector("button.trigger")
     page.fill("#api-key", operator_key)
     page.click("#key-form button")
-    page.wait_for_selector("button[data-dag='score_master']")
+    # The key re-renders the page: its buttons are the ones to use once it has settled.
+    page.wait_for_selector("#view:not([aria-busy])")
     page.fill("#trigger-conf", json.dumps({"property_ids": [home["id"]]}))
     page.click("button[data-dag='score_master']")
     notice = page.wait_for_selector("#trigger-result .notice")

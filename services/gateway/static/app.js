@@ -16,7 +16,13 @@ function route() {
   return views.overview(view);
 }
 
+// Renders may overlap (a key entered while a page loads): the view is busy until the
+// latest one has finished, which is what a reader (or a test) waits for.
+let latest = 0;
+
 async function render() {
+  const generation = ++latest;
+  view.setAttribute("aria-busy", "true");
   const current = location.hash.split("?")[0] || "#/";
   for (const link of document.querySelectorAll("header nav a")) {
     const target = link.getAttribute("href");
@@ -28,6 +34,8 @@ async function render() {
     const hint = error.status === 401 || error.status === 403 ? " Enter an API key above." : "";
     view.innerHTML = `<p class="notice error"></p>`;
     view.firstChild.textContent = `${error.message}${hint}`;
+  } finally {
+    if (generation === latest) view.removeAttribute("aria-busy");
   }
 }
 

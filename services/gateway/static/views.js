@@ -25,6 +25,9 @@ function notice(element, text, kind = "info") {
   element.innerHTML = `<p class="notice ${kind}">${escape(text)}</p>`;
 }
 
+// The outcome of the last trigger, shown again when the overview re-renders.
+let triggered = null;
+
 export async function overview(view) {
   const [pipelines, recent, funnel, throughput] = await Promise.all([
     get("/api/pipelines/overview"),
@@ -82,17 +85,19 @@ export async function overview(view) {
       { key: "scored", label: "scored" },
     ]),
   );
+  if (triggered) notice(view.querySelector("#trigger-result"), triggered.text, triggered.kind);
   for (const button of view.querySelectorAll("button.trigger")) {
     button.addEventListener("click", async () => {
-      const result = view.querySelector("#trigger-result");
       try {
         const conf = JSON.parse(view.querySelector("#trigger-conf").value || "{}");
         const answer = await post(`/api/pipelines/dags/${encodeURIComponent(button.dataset.dag)}/trigger`, { conf });
-        notice(result, `${answer.message}: run ${answer.dag_run.dag_run_id}`);
+        triggered = { text: `${answer.message}: run ${answer.dag_run.dag_run_id}`, kind: "info" };
         setTimeout(() => overview(view), 800);
       } catch (error) {
-        notice(result, `Could not trigger ${button.dataset.dag}: ${error.message}`, "error");
+        triggered = { text: `Could not trigger ${button.dataset.dag}: ${error.message}`, kind: "error" };
       }
+      // Looked up now: the page may have been rendered again while the request ran.
+      notice(view.querySelector("#trigger-result"), triggered.text, triggered.kind);
     });
   }
 }
