@@ -75,24 +75,33 @@ class ServiceRuntime:
         *,
         max_records: int = 500,
         batch_timeout_ms: int = 50,
+        consumers: int = 1,
     ) -> None:
         """Consume `topic` in batches of up to `max_records`, each in one transaction
-        (`EventProcessor.consume_batch`); the offsets are committed after each batch."""
+        (`EventProcessor.consume_batch`); the offsets are committed after each batch.
 
-        @self.messaging.subscriber(
-            topic,
-            batch=True,
-            max_records=max_records,
-            batch_timeout_ms=batch_timeout_ms,
-            max_workers=1,
-            decoder=raw_body,
-            title=f"{topic}:{event_type.__name__}",
-            description=(event_type.__doc__ or "").strip() or None,
-        )
+        `consumers` members of the service's group run in this process, each owning some
+        partitions: while one batch waits for the database or the broker, another is
+        computed. Each partition is still processed in order, by one of them.
+        """
+
         async def consume(bodies: list[bytes], message: KafkaMessage) -> None:
             await self.processor.consume_batch(
                 message.raw_message, event_type, handle_batch, handle_one
             )
+
+        for member in range(consumers):
+            self.messaging.subscriber(
+                topic,
+                batch=True,
+                max_records=max_records,
+                batch_timeout_ms=batch_timeout_ms,
+                max_workers=1,
+                decoder=raw_body,
+                title=f"{topic}:{event_type.__name__}",
+                description=(event_type.__doc__ or "").strip() or None,
+                include_in_schema=member == 0,
+            )(consume)
 
     def asgi_app(
         self,

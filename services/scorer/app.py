@@ -56,6 +56,7 @@ def build(settings: Settings, config: ScorerConfig | None = None) -> AsgiFastStr
         scorer.on_enriched_batch,
         scorer.on_enriched,
         max_records=config.batch_size,
+        consumers=config.batch_consumers,
     )
 
     @runtime.messaging.subscriber(topics.SCORING_REQUESTED)

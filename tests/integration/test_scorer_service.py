@@ -1,6 +1,7 @@
 """The running scorer: a promoted model reaches it without a restart, a re-score reads the
-scorer's own copy of the property, a redelivered event scores nothing twice, and a
-rental is never put through a purchase formula.
+scorer's own copy of the property, a redelivered event scores nothing twice, a burst is
+scored once per property by two consumers in one process, and a rental is never put
+through a purchase formula.
 
 Whatever AVM was in production before these tests is put back afterwards.
 """
@@ -45,6 +46,8 @@ def scorer(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
         extra_env={
             "REOS_SCORER_MODEL_REFRESH_SECONDS": REFRESH_SECONDS,
             "REOS_SCORER_VALUATION_DATE": "2015-04-01",
+            # Two batches at once in one process, as an operator may configure it.
+            "REOS_SCORER_BATCH_CONSUMERS": "2",
         },
     ) as started:
         yield started["scorer"]
@@ -163,6 +166,20 @@ async def test_a_redelivered_property_is_scored_once(
     ]
     assert len(await scores_of(sessions, enriched.property_id, 2, timeout=3)) == 1
     assert len({event["event_id"] for event in mine}) == 1
+
+
+async def test_a_burst_over_every_partition_is_scored_once_each_by_two_consumers(
+    scorer, sessions: Any, raw_producer
+) -> None:
+    homes = [await new_property(sessions, days_on_market=i) for i in range(40)]
+
+    await asyncio.gather(*(publish(raw_producer, home) for home in homes))
+
+    for home in homes:
+        (row,) = await scores_of(sessions, home.property_id, 1)
+        assert row["features_used"]["days_on_market"] == home.listing.days_on_market
+    again = [await scores_of(sessions, home.property_id, 2, timeout=0) for home in homes]
+    assert all(len(rows) == 1 for rows in again)
 
 
 async def test_a_rental_is_valued_but_gets_no_purchase_returns(
