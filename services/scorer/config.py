@@ -30,9 +30,10 @@ class ScorerConfig(BaseSettings):
     )
     model_refresh_seconds: float = Field(30.0, gt=0, alias="REOS_SCORER_MODEL_REFRESH_SECONDS")
     rental_comparables_per_zip: int = Field(50, ge=0, alias="REOS_SCORER_RENTAL_COMPARABLES")
-    batch_size: int = Field(100, ge=1, le=2000, alias="REOS_SCORER_BATCH_SIZE")
+    batch_size: int = Field(50, ge=1, le=2000, alias="REOS_SCORER_BATCH_SIZE")
     """Most `property.enriched` events scored in one transaction: larger batches cost less
-    per property, smaller ones answer sooner."""
+    per property, smaller ones answer sooner (measured: 50 scores 5 % fewer a second than
+    100, in half the time a batch)."""
     batch_consumers: int = Field(1, ge=1, le=16, alias="REOS_SCORER_BATCH_CONSUMERS")
     """Batches scored at once by one process (consumers of the group, each with its own
     partitions): one is valued while another is written. Two raise one process's rate by
