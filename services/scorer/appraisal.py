@@ -86,7 +86,7 @@ class Appraisal:
     @cached_property
     def comparables(self) -> list[dict[str, Any]]:
         """The comparable sales as JSON, as the score row and `score.created` carry them."""
-        return comparables_json(self.valuation)
+        return plain(self.valuation.comparables) if self.valuation else []
 
     @cached_property
     def components(self) -> dict[str, Any]:
@@ -234,9 +234,3 @@ def valuation_summary(valuation: Valuation | None) -> dict[str, Any] | None:
         "reason": valuation.reason,
         "shap_contributions": plain(valuation.contributions),
     }
-
-
-def comparables_json(valuation: Valuation | None) -> list[dict[str, Any]]:
-    if valuation is None:
-        return []
-    return plain(valuation.comparables)

@@ -164,17 +164,6 @@ def comparables_of(
     return found
 
 
-def find_comparables(
-    reference: ReferenceSales,
-    home: Home,
-    as_of: date,
-    count: int = 5,
-    scales: SimilarityScales | None = None,
-) -> list[Comparable]:
-    """The `count` most similar sales dated strictly before `as_of`, most similar first."""
-    return comparables_of(reference, [home], as_of, count, scales)[0]
-
-
 def _optional(values: Floats) -> list[float | None]:
     return [float(value) if math.isfinite(value) else None for value in values.tolist()]
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import orjson
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+from shared.db.session import json_bytes
 
 
 def plain(value: Any) -> Any:
-    """`value` with every dataclass a dict, every tuple a list and every date ISO text."""
-    return orjson.loads(orjson.dumps(value, option=_OPTIONS))
+    """`value` with every dataclass a dict, every tuple a list and every date ISO text,
+    as the database's JSON columns store it."""
+    return orjson.loads(json_bytes(value))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
-from services.scorer.comparables import comparables_of, find_comparables
+from services.scorer.comparables import Comparable, comparables_of
 from services.scorer.features import ReferenceSales
 from services.scorer.sales import Home, Sale
 from tests.unit.scorer.synthetic_sales import synthetic_sales
@@ -13,6 +13,11 @@ from tests.unit.scorer.synthetic_sales import synthetic_sales
 SALES = synthetic_sales(1500, days=200)
 REFERENCE_SALES = ReferenceSales.from_sales(SALES)
 AS_OF = SALES[-1].sale_date
+
+
+def find_comparables(reference: ReferenceSales, home: Home, as_of: date) -> list[Comparable]:
+    """One home's comparables, valued alone."""
+    return comparables_of(reference, [home], as_of)[0]
 
 
 def test_comparables_sold_before_the_valuation_day_most_similar_first() -> None:
