@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.enricher.reference import ReferenceData
 from shared import topics
@@ -100,17 +101,22 @@ def batch_quantile(metrics_texts: list[str], quantile: float) -> tuple[float | N
     every replica, the number of batches and their mean duration."""
     buckets: dict[float, float] = {}
     count, total = 0, 0.0
-    for line in (line for text in metrics_texts for line in text.splitlines()):
-        if not line.startswith(BATCH_METRIC) or topics.PROPERTY_ENRICHED not in line:
-            continue
-        value = float(line.rsplit(" ", 1)[1])
-        if "_bucket{" in line:
-            bound = float(line.split('le="', 1)[1].split('"', 1)[0])
-            buckets[bound] = buckets.get(bound, 0.0) + value
-        elif "_count{" in line:
-            count += int(value)
-        elif "_sum{" in line:
-            total += value
+    samples = (
+        sample
+        for text in metrics_texts
+        for family in text_string_to_metric_families(text)
+        if family.name == BATCH_METRIC
+        for sample in family.samples
+        if sample.labels.get("topic") == topics.PROPERTY_ENRICHED
+    )
+    for sample in samples:
+        if sample.name.endswith("_bucket"):
+            bound = float(sample.labels["le"])
+            buckets[bound] = buckets.get(bound, 0.0) + sample.value
+        elif sample.name.endswith("_count"):
+            count += int(sample.value)
+        elif sample.name.endswith("_sum"):
+            total += sample.value
     needed = quantile * count
     bound = next((le for le, seen in sorted(buckets.items()) if seen >= needed), None)
     return bound, count, (total / count if count else 0.0)
