@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.caching import Recent
+from shared.db import tables
 from shared.db.tables import property_scores
 
 Row = dict[str, Any]
@@ -129,6 +130,19 @@ def is_latest_score(score: sa.FromClause) -> sa.ColumnElement[bool]:
     (property_id, id))."""
     newer = property_scores.alias("newer")
     return ~sa.exists().where(newer.c.property_id == score.c.property_id, newer.c.id > score.c.id)
+
+
+def latest_score_figure(figure: sa.Column[Any]) -> sa.ScalarSelect[Any]:
+    """`figure` (a `property_scores` column) of the latest score of the outer query's
+    `properties` row, or NULL when it has none."""
+    # `tables.properties`: the name `properties` is this package's module of that name.
+    return (
+        sa.select(figure)
+        .where(property_scores.c.property_id == tables.properties.c.id)
+        .order_by(property_scores.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def job_counts(status: sa.ColumnElement[Any]) -> tuple[sa.ColumnElement[Any], ...]:

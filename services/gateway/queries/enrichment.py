@@ -15,6 +15,7 @@ from services.gateway.queries import (
     fetch_all,
     fetch_one,
     job_counts,
+    latest_score_figure,
     page_of,
     reused_when_large,
     since_hours,
@@ -24,13 +25,8 @@ from shared.db.tables import enrichment_jobs, properties, property_scores
 jobs = enrichment_jobs
 
 # The value belongs to the scorer: a property's estimate is its latest score's.
-LATEST_ESTIMATED_VALUE = (
-    sa.select(property_scores.c.estimated_value)
-    .where(property_scores.c.property_id == properties.c.id)
-    .order_by(property_scores.c.id.desc())
-    .limit(1)
-    .scalar_subquery()
-    .label("estimated_value")
+LATEST_ESTIMATED_VALUE = latest_score_figure(property_scores.c.estimated_value).label(
+    "estimated_value"
 )
 PROPERTY_LIST_COLUMNS = (
     *(column for column in properties.c if column.name not in ("enrichment_data", "property_key")),

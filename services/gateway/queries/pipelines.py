@@ -27,6 +27,7 @@ from services.gateway.queries import (
     Row,
     fetch_all,
     fetch_one,
+    latest_score_figure,
     recent_total,
     reused_when_large,
     start_of,
@@ -408,12 +409,6 @@ async def properties_to_rescore(
     latest score is not by the `production` model version, unscored ones included (`stale`)."""
     query = sa.select(properties.c.id).order_by(properties.c.id.desc()).limit(limit)
     if selection == "stale":
-        latest_version = (
-            sa.select(property_scores.c.model_version)
-            .where(property_scores.c.property_id == properties.c.id)
-            .order_by(property_scores.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        latest_version = latest_score_figure(property_scores.c.model_version)
         query = query.where(latest_version.is_distinct_from(production))
     return list((await connection.scalars(query)).all())
