@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -199,9 +198,11 @@ def main() -> None:
     key = asyncio.run(create_key(bench, "bench", frozenset({"read"})))
     port = free_port()
     results: dict[str, dict[str, float]] = {}
+    out = REPO_ROOT / "bench-results" / "gateway_api.json"
+    out.parent.mkdir(exist_ok=True)
     with running_services(
         ["services.gateway"],
-        REPO_ROOT / "bench-results",
+        out.parent,
         extra_env={"DATABASE_URL": bench.database_url, "REOS_DB_POOL_SIZE": "10"},
         ports={"services.gateway": port},
     ) as services:
@@ -222,8 +223,6 @@ def main() -> None:
                     f"  non-2xx {figures['non_2xx']:.0f}",
                     flush=True,
                 )
-    out = Path(REPO_ROOT / "bench-results" / "gateway_api.json")
-    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
 
 
