@@ -13,7 +13,10 @@ from functools import partial, wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from psycopg.rows import dict_row
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.caching import Recent
@@ -32,6 +35,44 @@ STATISTICS: Recent[Any] = Recent(RECENT_SECONDS)
 
 async def fetch_all(connection: AsyncConnection, query: sa.Executable) -> list[Row]:
     return [dict(row) for row in (await connection.execute(query)).mappings()]
+
+
+_COMPILED: dict[Hashable, Compiled] = {}
+_DIALECT = psycopg_dialect()
+
+
+def _plain_sql(query: sa.Select) -> tuple[str, dict[str, Any]] | None:
+    """`query` as psycopg's SQL text and parameters (as SQLAlchemy would send them), compiled
+    once per structure; None when it has expanding parameters (`IN` lists)."""
+    cache_key = query._generate_cache_key()
+    if cache_key is None:
+        return None
+    compiled = _COMPILED.get(cache_key.key)
+    if compiled is None:
+        compiled = query.compile(dialect=_DIALECT, cache_key=cache_key)
+        if len(_COMPILED) >= 4096:
+            _COMPILED.clear()
+        _COMPILED[cache_key.key] = compiled
+    if compiled.post_compile_params:
+        return None
+    parameters = compiled.construct_params(extracted_parameters=cache_key.bindparams)
+    for name, process in compiled._bind_processors.items():
+        if name in parameters:
+            parameters[name] = process(parameters[name])
+    return compiled.string, parameters
+
+
+async def fetch_rows(connection: AsyncConnection, query: sa.Select) -> list[Row]:
+    """The rows of `query` as dicts, read by psycopg itself. For selects of table columns
+    (their values need no conversion by SQLAlchemy): it saves SQLAlchemy's execution and
+    result machinery, most of a page's cost. Falls back to `fetch_all` otherwise."""
+    plain = _plain_sql(query)
+    if plain is None:
+        return await fetch_all(connection, query)
+    raw = await connection.get_raw_connection()
+    async with raw.driver_connection.cursor(row_factory=dict_row) as cursor:
+        await cursor.execute(*plain)
+        return await cursor.fetchall()
 
 
 async def fetch_one(connection: AsyncConnection, query: sa.Executable) -> Row | None:
@@ -120,7 +161,7 @@ async def page_of(
     """How many rows `query` selects (see `recent_total`), and the page of them in
     `order_by` order."""
     total = await recent_total(connection, query)
-    rows = await fetch_all(connection, query.order_by(*order_by).limit(limit).offset(offset))
+    rows = await fetch_rows(connection, query.order_by(*order_by).limit(limit).offset(offset))
     return total, rows
 
 

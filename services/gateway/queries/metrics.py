@@ -12,6 +12,7 @@ from services.gateway.queries import (
     Row,
     fetch_all,
     fetch_one,
+    fetch_rows,
     reused_when_large,
     since_hours,
     start_of,
@@ -92,7 +93,7 @@ async def quality_metrics(
     total = await connection.scalar(
         sa.select(sa.func.count()).select_from(metrics).where(condition)
     )
-    rows = await fetch_all(
+    rows = await fetch_rows(
         connection,
         sa.select(metrics)
         .where(condition)

@@ -27,6 +27,7 @@ from services.gateway.queries import (
     Row,
     fetch_all,
     fetch_one,
+    fetch_rows,
     latest_score_figure,
     recent_total,
     reused_when_large,
@@ -319,13 +320,13 @@ async def list_runs(
     if state is not None:
         query = query.where(pipeline_runs.c.status == state)
     total = await recent_total(connection, query)
-    rows = await fetch_all(connection, _newest_first(query).limit(limit).offset(offset))
+    rows = await fetch_rows(connection, _newest_first(query).limit(limit).offset(offset))
     return total, await current_runs(connection, rows)
 
 
 async def recent_runs(connection: AsyncConnection, limit: int) -> list[Row]:
     query = _newest_first(sa.select(pipeline_runs)).limit(limit)
-    return await current_runs(connection, await fetch_all(connection, query))
+    return await current_runs(connection, await fetch_rows(connection, query))
 
 
 PIPELINE_IDS = sa.values(sa.column("dag_id", sa.String), name="pipelines").data(

@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.gateway.queries import Row, fetch_all, fetch_one, is_latest_score, recent_total
+from services.gateway.queries import (
+    Row,
+    fetch_all,
+    fetch_one,
+    fetch_rows,
+    is_latest_score,
+    recent_total,
+)
 from services.gateway.shapes.properties import PropertyFilters, PropertySummary, SortKey
 from shared.db.tables import documents, properties, property_scores, prospect_queue
 
@@ -150,7 +157,7 @@ def _direction(sort: SortKey) -> Callable[[Any], sa.UnaryExpression[Any]]:
 
 
 async def _fetched(connection: AsyncConnection, query: sa.Select) -> AsyncIterator[Row]:
-    for row in await fetch_all(connection, query):
+    for row in await fetch_rows(connection, query):
         yield row
 
 

@@ -12,6 +12,7 @@ from services.gateway.queries import (
     Row,
     fetch_all,
     fetch_one,
+    fetch_rows,
     is_latest_score,
     page_of,
     reused_when_large,
@@ -71,7 +72,7 @@ async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
         .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
         .limit(limit)
     )
-    return await fetch_all(connection, query)
+    return await fetch_rows(connection, query)
 
 
 async def list_scores(
@@ -101,7 +102,7 @@ async def property_scores_of(connection: AsyncConnection, property_id: int) -> l
         .where(scores.c.property_id == property_id)
         .order_by(scores.c.created_at.desc(), scores.c.id.desc())
     )
-    return await fetch_all(connection, query)
+    return await fetch_rows(connection, query)
 
 
 @reused_when_large(lambda counts: counts["totals"].get("total_scores", 0))

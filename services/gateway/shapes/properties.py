@@ -248,8 +248,8 @@ SUMMARY_STORED = tuple(name for name in PropertySummary.model_fields if name not
 
 def summary(row: Mapping[str, Any]) -> dict[str, Any]:
     """A search row (property columns and its latest score's, as `queries.properties`
-    selects them) with the fields of PropertySummary, validated once per page by the
-    response model."""
+    selects them) with the fields of PropertySummary (written as JSON as it is; the
+    conformance test checks it against the model)."""
     sources = row["enrichment_sources"] or []
     home = {name: row[name] for name in SUMMARY_STORED}
     home["enrichment_sources"] = sources

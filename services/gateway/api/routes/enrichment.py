@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 
 from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, RowId, require_scope
+from services.gateway.api.responses import json_response
 from services.gateway.queries import enrichment as queries
 from services.gateway.shapes import enrichment as shapes
 from services.gateway.shapes.common import page
@@ -23,11 +22,13 @@ async def list_jobs(
     paging: PageDep,
     status: JobStatus | None = None,
     enrichment_type: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     total, rows = await queries.list_jobs(
         connection, status, enrichment_type, paging.limit, paging.offset
     )
-    return page(total, paging.limit, paging.offset, [shapes.enrichment_job(row) for row in rows])
+    return json_response(
+        page(total, paging.limit, paging.offset, [shapes.enrichment_job(row) for row in rows])
+    )
 
 
 @router.get(
@@ -35,11 +36,11 @@ async def list_jobs(
     response_model=shapes.EnrichmentJobDetails,
     summary="One enrichment job with its errors",
 )
-async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
+async def get_job(job_id: RowId, connection: ConnectionDep) -> Response:
     row = await queries.get_job(connection, job_id)
     if row is None:
         raise HTTPException(404, detail=f"Enrichment job {job_id} not found")
-    return shapes.enrichment_job_details(row)
+    return json_response(shapes.enrichment_job_details(row))
 
 
 @router.get(
@@ -53,10 +54,12 @@ async def list_properties(
     city: str | None = None,
     state: str | None = None,
     property_type: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     filters = {"city": city, "state": state, "property_type": property_type}
     total, rows = await queries.list_properties(connection, filters, paging.limit, paging.offset)
-    return page(total, paging.limit, paging.offset, [shapes.property_row(row) for row in rows])
+    return json_response(
+        page(total, paging.limit, paging.offset, [shapes.property_row(row) for row in rows])
+    )
 
 
 @router.get(
@@ -64,11 +67,11 @@ async def list_properties(
     response_model=shapes.EnrichedProperty,
     summary="One property with all its enrichment data",
 )
-async def get_property(property_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
+async def get_property(property_id: RowId, connection: ConnectionDep) -> Response:
     row = await queries.get_property(connection, property_id)
     if row is None:
         raise HTTPException(404, detail=f"Property {property_id} not found")
-    return shapes.property_details(row)
+    return json_response(shapes.property_details(row))
 
 
 @router.get(
@@ -76,9 +79,9 @@ async def get_property(property_id: RowId, connection: ConnectionDep) -> dict[st
     response_model=shapes.EnrichmentOverview,
     summary="Job counts, property completeness, enrichment types",
 )
-async def overview(connection: ConnectionDep) -> dict[str, Any]:
+async def overview(connection: ConnectionDep) -> Response:
     counts = await queries.overview(connection)
-    return shapes.overview(counts["jobs"], counts["properties"], counts["types"])
+    return json_response(shapes.overview(counts["jobs"], counts["properties"], counts["types"]))
 
 
 @router.get(
@@ -86,5 +89,7 @@ async def overview(connection: ConnectionDep) -> dict[str, Any]:
     response_model=shapes.DataQuality,
     summary="How complete each property field is",
 )
-async def data_quality(connection: ConnectionDep) -> dict[str, Any]:
-    return shapes.data_quality(await queries.field_counts(connection, shapes.QUALITY_FIELDS))
+async def data_quality(connection: ConnectionDep) -> Response:
+    return json_response(
+        shapes.data_quality(await queries.field_counts(connection, shapes.QUALITY_FIELDS))
+    )

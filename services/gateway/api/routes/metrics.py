@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.gateway.api.deps import ConnectionDep, require_scope
+from services.gateway.api.responses import json_response
 from services.gateway.health import timestamp
 from services.gateway.queries import metrics as queries
 from services.gateway.shapes import metrics as shapes
@@ -21,8 +22,8 @@ router = APIRouter(prefix="/api/metrics", tags=["Metrics"], dependencies=[requir
     response_model=shapes.MetricsOverview,
     summary="Counts of every stage, runs, active jobs, last-day activity",
 )
-async def overview(connection: ConnectionDep) -> dict[str, Any]:
-    return shapes.overview(await queries.overview(connection), timestamp())
+async def overview(connection: ConnectionDep) -> Response:
+    return json_response(shapes.overview(await queries.overview(connection), timestamp()))
 
 
 @router.get(
@@ -34,9 +35,9 @@ async def quality(
     connection: ConnectionDep,
     metric_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> Response:
     total, rows = await queries.quality_metrics(connection, metric_type, limit)
-    return {"total": total, "data": [shapes.quality_metric(row) for row in rows]}
+    return json_response({"total": total, "data": [shapes.quality_metric(row) for row in rows]})
 
 
 @router.get(
@@ -46,9 +47,9 @@ async def quality(
 )
 async def throughput(
     connection: ConnectionDep, days: Annotated[int, Query(ge=1, le=30)] = 7
-) -> dict[str, Any]:
+) -> Response:
     window = last_days(datetime.now(UTC).date(), days)
-    return shapes.throughput(window, await queries.throughput(connection, window[0]))
+    return json_response(shapes.throughput(window, await queries.throughput(connection, window[0])))
 
 
 @router.get(
@@ -56,8 +57,8 @@ async def throughput(
     response_model=shapes.Performance,
     summary="Mean durations and error rates per stage",
 )
-async def performance(connection: ConnectionDep) -> dict[str, Any]:
-    return shapes.performance(await queries.performance(connection), timestamp())
+async def performance(connection: ConnectionDep) -> Response:
+    return json_response(shapes.performance(await queries.performance(connection), timestamp()))
 
 
 @router.get(
@@ -65,5 +66,5 @@ async def performance(connection: ConnectionDep) -> dict[str, Any]:
     response_model=shapes.Funnel,
     summary="How many items reach each stage, and how many drop out",
 )
-async def funnel(connection: ConnectionDep) -> dict[str, Any]:
-    return shapes.funnel(await queries.funnel(connection), timestamp())
+async def funnel(connection: ConnectionDep) -> Response:
+    return json_response(shapes.funnel(await queries.funnel(connection), timestamp()))

@@ -7,11 +7,12 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from services.gateway.api.deps import ConnectionDep, GatewayDep, Offset, require_scope
+from services.gateway.api.responses import json_response
 from services.gateway.pipelines import (
     PIPELINES,
     Conf,
@@ -86,14 +87,16 @@ async def _request_events(
     response_model=shapes.PipelinesOverview,
     summary="Every pipeline with its recent runs and run counts",
 )
-async def overview(connection: ConnectionDep) -> dict[str, Any]:
+async def overview(connection: ConnectionDep) -> Response:
     recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
     counts = await queries.state_counts_by_dag(connection)
-    return shapes.overview(
-        [
-            shapes.dag_overview(pipeline, recent.get(dag_id, []), counts.get(dag_id))
-            for dag_id, pipeline in PIPELINES.items()
-        ]
+    return json_response(
+        shapes.overview(
+            [
+                shapes.dag_overview(pipeline, recent.get(dag_id, []), counts.get(dag_id))
+                for dag_id, pipeline in PIPELINES.items()
+            ]
+        )
     )
 
 
@@ -102,13 +105,15 @@ async def list_dags(
     connection: ConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Response:
     recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
     chosen = list(PIPELINES.values())[offset : offset + limit]
-    return {
-        "dags": [shapes.dag(pipeline, recent.get(pipeline.dag_id, [])) for pipeline in chosen],
-        "total_entries": len(PIPELINES),
-    }
+    return json_response(
+        {
+            "dags": [shapes.dag(pipeline, recent.get(pipeline.dag_id, [])) for pipeline in chosen],
+            "total_entries": len(PIPELINES),
+        }
+    )
 
 
 @router.get(
@@ -116,10 +121,10 @@ async def list_dags(
     response_model=shapes.DagDetails,
     summary="One pipeline with its parameters schema",
 )
-async def get_dag(dag_id: str, connection: ConnectionDep) -> dict[str, Any]:
+async def get_dag(dag_id: str, connection: ConnectionDep) -> Response:
     pipeline = _pipeline(dag_id)
     _, recent = await queries.list_runs(connection, dag_id, None, shapes.RECENT_RUNS_PER_DAG, 0)
-    return shapes.dag_details(pipeline, recent)
+    return json_response(shapes.dag_details(pipeline, recent))
 
 
 @router.get(
@@ -133,10 +138,12 @@ async def list_dag_runs(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     offset: Offset = 0,
     state: RunStateFilter | None = None,
-) -> dict[str, Any]:
+) -> Response:
     _pipeline(dag_id)
     total, rows = await queries.list_runs(connection, dag_id, state, limit, offset)
-    return {"dag_runs": [shapes.dag_run(row) for row in rows], "total_entries": total}
+    return json_response(
+        {"dag_runs": [shapes.dag_run(row) for row in rows], "total_entries": total}
+    )
 
 
 async def _current_run(connection: ConnectionDep, dag_id: str, dag_run_id: str) -> Any:
@@ -148,9 +155,9 @@ async def _current_run(connection: ConnectionDep, dag_id: str, dag_run_id: str) 
 
 
 @router.get("/dags/{dag_id}/runs/{dag_run_id}", response_model=shapes.DagRun, summary="One run")
-async def get_dag_run(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> dict[str, Any]:
+async def get_dag_run(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> Response:
     row, _ = await _current_run(connection, dag_id, dag_run_id)
-    return shapes.dag_run(row)
+    return json_response(shapes.dag_run(row))
 
 
 @router.get(
@@ -158,12 +165,16 @@ async def get_dag_run(dag_id: str, dag_run_id: str, connection: ConnectionDep) -
     response_model=shapes.TaskList,
     summary="The tasks of a run: one per stage (scrape, enrich, score, docgen)",
 )
-async def list_run_tasks(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> dict[str, Any]:
+async def list_run_tasks(dag_id: str, dag_run_id: str, connection: ConnectionDep) -> Response:
     _, view = await _current_run(connection, dag_id, dag_run_id)
-    return {
-        "task_instances": [shapes.task_instance(task, dag_id, dag_run_id) for task in view.tasks],
-        "total_entries": len(view.tasks),
-    }
+    return json_response(
+        {
+            "task_instances": [
+                shapes.task_instance(task, dag_id, dag_run_id) for task in view.tasks
+            ],
+            "total_entries": len(view.tasks),
+        }
+    )
 
 
 @router.post(
@@ -220,9 +231,9 @@ async def trigger_dag(
 async def recent_runs(
     connection: ConnectionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> dict[str, Any]:
+) -> Response:
     rows = await queries.recent_runs(connection, limit)
-    return {"data": [shapes.run_record(row) for row in rows]}
+    return json_response({"data": [shapes.run_record(row) for row in rows]})
 
 
 @router.get(
@@ -233,7 +244,7 @@ async def recent_runs(
 async def daily_stats(
     connection: ConnectionDep,
     days: Annotated[int, Query(ge=1, le=30)] = 7,
-) -> dict[str, Any]:
+) -> Response:
     window = last_days(datetime.now(UTC).date(), days)
     rows = await queries.daily_counts(connection, window[0])
-    return {"data": daily_series(window, index_by(rows, "day"), shapes.daily_entry)}
+    return json_response({"data": daily_series(window, index_by(rows, "day"), shapes.daily_entry)})

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from services.gateway.api.deps import ConnectionDep, GatewayDep, require_scope
+from services.gateway.api.responses import json_response
 from services.gateway.queries import Row
 from services.gateway.queries import properties as queries
 from services.gateway.shapes import properties as shapes
@@ -62,7 +63,7 @@ async def search_properties(
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Response | dict[str, Any]:
+) -> Response:
     problems = filters.contradictions()
     if problems:
         raise HTTPException(422, detail="; ".join(problems))
@@ -82,7 +83,7 @@ async def search_properties(
     total = await queries.count_matching(connection, filters)
     rows = queries.search(connection, filters, sort, limit, offset)
     data = [shapes.summary(row) async for row in rows]
-    return page(total, limit, offset, data)
+    return json_response(page(total, limit, offset, data))
 
 
 @router.get(

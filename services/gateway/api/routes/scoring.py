@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.gateway.api.deps import ConnectionDep, PageDep, RowId, require_scope
+from services.gateway.api.responses import json_response
 from services.gateway.queries import scoring as queries
 from services.gateway.shapes import scoring as shapes
 from services.gateway.shapes.common import daily_series, index_by, last_days, page
@@ -24,7 +25,7 @@ async def list_scores(
     paging: PageDep,
     min_score: Score = None,
     max_score: Score = None,
-) -> dict[str, Any]:
+) -> Response:
     if min_score is not None and max_score is not None and min_score > max_score:
         raise HTTPException(
             422, detail=f"min_score ({min_score}) is greater than max_score ({max_score})"
@@ -32,7 +33,9 @@ async def list_scores(
     total, rows = await queries.list_scores(
         connection, min_score, max_score, paging.limit, paging.offset
     )
-    return page(total, paging.limit, paging.offset, [shapes.score_row(row) for row in rows])
+    return json_response(
+        page(total, paging.limit, paging.offset, [shapes.score_row(row) for row in rows])
+    )
 
 
 @router.get(
@@ -40,11 +43,11 @@ async def list_scores(
     response_model=shapes.ScoreDetails,
     summary="One score with all its components",
 )
-async def get_score(score_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
+async def get_score(score_id: RowId, connection: ConnectionDep) -> Response:
     row = await queries.get_score(connection, score_id)
     if row is None:
         raise HTTPException(404, detail=f"Score {score_id} not found")
-    return shapes.score_details(row)
+    return json_response(shapes.score_details(row))
 
 
 @router.get(
@@ -52,11 +55,11 @@ async def get_score(score_id: RowId, connection: ConnectionDep) -> dict[str, Any
     response_model=shapes.ScoreHistory,
     summary="Every score of a property, newest first",
 )
-async def property_scores(property_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
+async def property_scores(property_id: RowId, connection: ConnectionDep) -> Response:
     rows = await queries.property_scores_of(connection, property_id)
     if not rows:
         raise HTTPException(404, detail=f"No scores found for property {property_id}")
-    return shapes.score_history(property_id, rows)
+    return json_response(shapes.score_history(property_id, rows))
 
 
 @router.get(
@@ -66,9 +69,9 @@ async def property_scores(property_id: RowId, connection: ConnectionDep) -> dict
 )
 async def top_properties(
     connection: ConnectionDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
-) -> dict[str, Any]:
+) -> Response:
     rows = await queries.top_properties(connection, limit)
-    return {"data": [shapes.top_property(row) for row in rows]}
+    return json_response({"data": [shapes.top_property(row) for row in rows]})
 
 
 @router.get(
@@ -76,9 +79,11 @@ async def top_properties(
     response_model=shapes.ScoringOverview,
     summary="Score averages, distribution and model versions",
 )
-async def overview(connection: ConnectionDep) -> dict[str, Any]:
+async def overview(connection: ConnectionDep) -> Response:
     counts = await queries.overview(connection)
-    return shapes.overview(counts["totals"], counts["by_whole_score"], counts["versions"])
+    return json_response(
+        shapes.overview(counts["totals"], counts["by_whole_score"], counts["versions"])
+    )
 
 
 @router.get(
@@ -88,7 +93,7 @@ async def overview(connection: ConnectionDep) -> dict[str, Any]:
 )
 async def trends(
     connection: ConnectionDep, days: Annotated[int, Query(ge=1, le=90)] = 30
-) -> dict[str, Any]:
+) -> Response:
     window = last_days(datetime.now(UTC).date(), days)
     rows = await queries.daily_scores(connection, window[0])
-    return {"data": daily_series(window, index_by(rows, "day"), shapes.trend_entry)}
+    return json_response({"data": daily_series(window, index_by(rows, "day"), shapes.trend_entry)})

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from services.gateway.api.deps import ConnectionDep, JobStatus, PageDep, RowId, require_scope
+from services.gateway.api.responses import json_response
 from services.gateway.queries import scraping as queries
 from services.gateway.shapes import scraping as shapes
 from services.gateway.shapes.common import daily_series, last_days, page
@@ -24,9 +25,11 @@ async def list_jobs(
     paging: PageDep,
     status: JobStatus | None = None,
     source: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     total, rows = await queries.list_jobs(connection, status, source, paging.limit, paging.offset)
-    return page(total, paging.limit, paging.offset, [shapes.scraping_job(row) for row in rows])
+    return json_response(
+        page(total, paging.limit, paging.offset, [shapes.scraping_job(row) for row in rows])
+    )
 
 
 @router.get(
@@ -34,11 +37,11 @@ async def list_jobs(
     response_model=shapes.ScrapingJobDetails,
     summary="One scraping job with its configuration and errors",
 )
-async def get_job(job_id: RowId, connection: ConnectionDep) -> dict[str, Any]:
+async def get_job(job_id: RowId, connection: ConnectionDep) -> Response:
     row = await queries.get_job(connection, job_id)
     if row is None:
         raise HTTPException(404, detail=f"Scraping job {job_id} not found")
-    return shapes.scraping_job_details(row)
+    return json_response(shapes.scraping_job_details(row))
 
 
 @router.get(
@@ -51,11 +54,13 @@ async def prospect_queue(
     paging: PageDep,
     status: ProspectStatus | None = None,
     source: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     total, rows = await queries.list_prospects(
         connection, status, source, paging.limit, paging.offset
     )
-    return page(total, paging.limit, paging.offset, [shapes.prospect(row) for row in rows])
+    return json_response(
+        page(total, paging.limit, paging.offset, [shapes.prospect(row) for row in rows])
+    )
 
 
 @router.get(
@@ -63,9 +68,9 @@ async def prospect_queue(
     response_model=shapes.ScrapingOverview,
     summary="Job, prospect and listing counts; prospects per source",
 )
-async def overview(connection: ConnectionDep) -> dict[str, Any]:
+async def overview(connection: ConnectionDep) -> Response:
     counts = await queries.overview(connection)
-    return shapes.overview(counts["jobs"], counts["prospects"], counts["sources"])
+    return json_response(shapes.overview(counts["jobs"], counts["prospects"], counts["sources"]))
 
 
 @router.get(
@@ -75,7 +80,9 @@ async def overview(connection: ConnectionDep) -> dict[str, Any]:
 )
 async def daily(
     connection: ConnectionDep, days: Annotated[int, Query(ge=1, le=30)] = 7
-) -> dict[str, Any]:
+) -> Response:
     window = last_days(datetime.now(UTC).date(), days)
     rows = await queries.daily_prospects(connection, window[0])
-    return {"data": daily_series(window, shapes.daily_by_source(rows), shapes.daily_entry)}
+    return json_response(
+        {"data": daily_series(window, shapes.daily_by_source(rows), shapes.daily_entry)}
+    )
