@@ -5,11 +5,16 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 current_run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("run_id", default=None)
 current_event_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -63,6 +68,25 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
+class _EveryProcess(Collector):
+    """The sums over every process of a service (prometheus_client's multiprocess files),
+    then the metrics of `declared` that no process has a value of yet, without samples,
+    as a single process declares them."""
+
+    def __init__(self, declared: CollectorRegistry) -> None:
+        self.declared = declared
+        self.files = MultiProcessCollector(None)
+
+    def collect(self) -> Iterator[Metric]:
+        sampled = set()
+        for family in self.files.collect():
+            sampled.add(family.name)
+            yield family
+        for family in self.declared.collect():
+            if family.name not in sampled:
+                yield Metric(family.name, family.documentation, family.type, family.unit)
+
+
 class ServiceMetrics:
     """The metrics of one service, named `reos_<service>_<thing>_<unit>`."""
 
@@ -91,6 +115,17 @@ class ServiceMetrics:
 
     def name(self, suffix: str) -> str:
         return f"reos_{self.service}_{suffix}"
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus' text format. A service served by several processes
+        (`PROMETHEUS_MULTIPROC_DIR` set, see `shared.service.serve`) answers the sums over
+        all of them, read from the files each one writes its values to, and declares its
+        metrics that have no sample yet as a single process does."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            every_process = CollectorRegistry()
+            every_process.register(_EveryProcess(self.registry))
+            return generate_latest(every_process)
+        return generate_latest(self.registry)
 
     def counter(self, suffix: str, doc: str, labels: list[str] | None = None) -> Counter:
         return Counter(self.name(suffix), doc, labels or [], registry=self.registry)

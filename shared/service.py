@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import uvicorn
 from faststream.kafka import KafkaBroker
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -121,7 +121,7 @@ def observability_routes(service: str, metrics: ServiceMetrics, health: HealthCh
         )
 
     async def metrics_endpoint(_: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
         routes=[
@@ -132,8 +132,22 @@ def observability_routes(service: str, metrics: ServiceMetrics, health: HealthCh
     )
 
 
-def serve(app: Any, settings: Settings, default_port: int, service: str) -> None:
+def serve(
+    app: Any,
+    settings: Settings,
+    default_port: int,
+    service: str,
+    workers: int = 1,
+    loop: str = "asyncio",
+    http: str = "h11",
+) -> None:
     """Wait for Kafka and PostgreSQL, then run `app` (ASGI) until SIGTERM/SIGINT.
+
+    With `workers` > 1, `app` is the import path of a function making the app
+    (`"package.module:function"`) and uvicorn runs it in that many processes on one
+    socket, restarting any that dies; their metrics are summed by `PROMETHEUS_MULTIPROC_DIR`
+    (see `ServiceMetrics.exposition`), which the caller sets before. `loop` and `http` are
+    uvicorn's event loop and HTTP parser (`uvloop` and `httptools` where installed).
 
     An unreachable dependency ends the process with one line naming it and exit code 2,
     unless `REOS_STARTUP_WAIT_SECONDS` gives it time to come up.
@@ -153,4 +167,8 @@ def serve(app: Any, settings: Settings, default_port: int, service: str) -> None
         log_config=None,
         access_log=False,
         lifespan="on",
+        workers=workers,
+        factory=isinstance(app, str),
+        loop=loop,
+        http=http,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +10,11 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0))
 
 
 class Settings(BaseSettings):
@@ -86,6 +92,13 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(
         1_000_000, ge=1024, alias="REOS_MAX_REQUEST_BYTES", description="largest request body"
+    )
+    gateway_workers: int = Field(
+        default_factory=available_cores,
+        ge=1,
+        le=64,
+        alias="REOS_GATEWAY_WORKERS",
+        description="processes serving the gateway's HTTP port (default: one per core)",
     )
 
 

@@ -149,7 +149,13 @@ def running_services(
     `args` and `ports` are keyed by module; the port is also given as REOS_HTTP_PORT. A
     module listed twice runs as two replicas (the second is named e.g. `scorer-2`).
     """
-    env = {**os.environ, "REOS_STARTUP_WAIT_SECONDS": "30", **(extra_env or {})}
+    # One gateway process unless the environment or the test asks for more.
+    env = {
+        "REOS_GATEWAY_WORKERS": "1",
+        **os.environ,
+        "REOS_STARTUP_WAIT_SECONDS": "30",
+        **(extra_env or {}),
+    }
     consumers = [m.rsplit(".", 1)[-1] for m in modules if m.rsplit(".", 1)[-1] in CONSUMED_TOPICS]
     # In a thread of its own, so that async tests (with their loop running) may call this too.
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from services.gateway import workers
 from services.gateway.api import problems
 from services.gateway.api.deps import Gateway
 from services.gateway.api.instrumentation import HttpMetrics, RequestMetricsMiddleware
@@ -22,7 +23,7 @@ from shared.db.session import create_engine
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics, configure_logging
 from shared.service import HealthChecks, observability_routes, ping_database, ping_kafka
-from shared.settings import Settings
+from shared.settings import Settings, get_settings
 from shared.storage import ObjectStore
 
 SERVICE = "gateway"
@@ -64,6 +65,7 @@ def build(settings: Settings) -> FastAPI:
             settler.cancel()
             await messaging.broker.stop()
             await engine.dispose()
+            workers.worker_ended()
 
     app = FastAPI(
         title="Real Estate OS API",
@@ -90,3 +92,8 @@ def build(settings: Settings) -> FastAPI:
         for path in ("/healthz", "/readyz", "/metrics")
     )
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app as each worker process makes it (`serve` with several workers)."""
+    return build(get_settings())

@@ -1,15 +1,16 @@
 """Benchmark: the gateway's read API under load on 100,000 properties and scores.
 
     python -m tests.bench.gateway_api [--properties 100000] [--jobs 1000000]
-        [--connections 20] [--seconds 10] [--only PATH_PREFIX]
+        [--connections 20] [--seconds 10] [--only PATH_PREFIX] [--workers N]
 
 Fills a database of its own (`<database>_bench` on the stack's PostgreSQL server, made
 from the shared metadata, filled once and reused), starts the gateway as a process on
-it, and drives every list, search and statistics endpoint with `wrk` (Debian package
-`wrk`) on loopback with an API key: requests per second, latency p50/p99, and the
-gateway's CPU per request (its process, from /proc: what one core serves is 1000 / that
-figure, and it depends far less than the others on what else runs on the machine), with
-the machine's load average. Prints a table and writes bench-results/gateway_api.json.
+it (in `--workers` processes, default REOS_GATEWAY_WORKERS or one per core), and drives
+every list, search and statistics endpoint with `wrk` (Debian package `wrk`) on loopback
+with an API key: requests per second, latency p50/p99, and the gateway's CPU per request
+(all its processes: what one core serves is 1000 / that figure, and it depends far less
+than the others on what else runs on the machine), with the machine's load average.
+Prints a table and writes bench-results/gateway_api.json.
 Targets: list and search endpoints >= 800 req/s with p99 < 50 ms; statistics endpoints
 p99 < 150 ms.
 """
@@ -25,14 +26,14 @@ import shutil
 import subprocess
 from typing import Any
 
+import psutil
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from services.gateway.cli import create_key
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
-from tests.bench.pipeline import cpu_seconds
-from tests.services import free_port, running_services
+from tests.services import ServiceProcess, free_port, running_services
 
 LIST_PATHS = (
     "/api/enrichment/properties",
@@ -149,6 +150,12 @@ def prepare_database(settings: Settings, bench: Settings, properties: int, jobs:
     engine.dispose()
 
 
+def cpu_seconds(service: ServiceProcess) -> float:
+    """User and system CPU time the gateway has used so far, its workers' included."""
+    process = psutil.Process(service.process.pid)
+    return sum(sum(part.cpu_times()[:2]) for part in (process, *process.children(recursive=True)))
+
+
 def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, float]:
     """Requests/s and latency percentiles (ms) of `wrk` on one URL."""
     output = subprocess.run(
@@ -185,6 +192,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--only", default="", help="bench only paths starting with this")
+    parser.add_argument("--workers", type=int, help="gateway processes (REOS_GATEWAY_WORKERS)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print(
@@ -193,6 +201,7 @@ def main() -> None:
         )
         return
     settings = Settings()
+    workers = args.workers or settings.gateway_workers
     bench = bench_settings(settings)
     prepare_database(settings, bench, args.properties, args.jobs)
     key = asyncio.run(create_key(bench, "bench", frozenset({"read"})))
@@ -203,7 +212,11 @@ def main() -> None:
     with running_services(
         ["services.gateway"],
         out.parent,
-        extra_env={"DATABASE_URL": bench.database_url, "REOS_DB_POOL_SIZE": "10"},
+        extra_env={
+            "DATABASE_URL": bench.database_url,
+            "REOS_DB_POOL_SIZE": "10",
+            "REOS_GATEWAY_WORKERS": str(workers),
+        },
         ports={"services.gateway": port},
     ) as services:
         gateway = services["gateway"]
@@ -215,11 +228,12 @@ def main() -> None:
                 cpu_ms = (cpu_seconds(gateway) - cpu_before) * 1000
                 figures["cpu_ms_per_request"] = round(cpu_ms / max(figures["requests"], 1), 3)
                 figures["load_average_1m"] = os.getloadavg()[0]
+                figures["workers"] = workers
                 results[path] = figures
                 print(
                     f"{path:<52} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms"
                     f"  p99 {figures['p99_ms']:7.2f} ms  cpu {figures['cpu_ms_per_request']:5.2f}"
-                    f" ms/req  load {figures['load_average_1m']:4.1f}"
+                    f" ms/req  load {figures['load_average_1m']:4.1f}  workers {workers}"
                     f"  non-2xx {figures['non_2xx']:.0f}",
                     flush=True,
                 )
