@@ -73,6 +73,7 @@ bench: migrate bootstrap model
 	@$(WITH_ENV) $(PY) -m tests.bench.pipeline
 	@$(WITH_ENV) $(PY) -m tests.bench.scorer
 	@$(WITH_ENV) $(PY) -m tests.bench.gateway_api
+	@$(WITH_ENV) $(PY) -m tests.bench.avm_accuracy
 	@$(WITH_ENV) $(PY) -m pytest tests/bench -q -s
 
 lint: install

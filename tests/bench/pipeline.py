@@ -48,6 +48,7 @@ from shared.db.tables import enrichment_jobs, properties, property_scores, prosp
 from shared.events import ProspectNew
 from shared.listing import Listing
 from shared.settings import REPO_ROOT, Settings
+from tests.bench.cpu import process_seconds
 from tests.services import ServiceProcess, assign_at_end, free_port, running_services
 
 STREETS = ("Maple", "Cedar", "Alder", "Madrona", "Spruce", "Hemlock", "Juniper", "Laurel")
@@ -355,9 +356,8 @@ async def measured(phase: str, enricher_url: str, work: Any) -> dict[str, Any]:
 
 
 def cpu_seconds(service: ServiceProcess) -> float:
-    """User and system CPU time the service's process has used so far (Linux `/proc`)."""
-    fields = Path(f"/proc/{service.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time the service's process has used so far."""
+    return process_seconds(service.process.pid)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 import uuid
 from pathlib import Path
@@ -33,8 +34,9 @@ from shared.db.session import create_engine, create_sessionmaker
 from shared.db.tables import properties
 from shared.events import PropertyEnriched
 from shared.settings import REPO_ROOT, Settings
+from tests.bench.cpu import machine_busy_seconds, process_seconds, stack_seconds
 from tests.bench.pipeline import listings
-from tests.services import assign_at_end, running_services
+from tests.services import ServiceProcess, assign_at_end, running_services
 
 BATCH_METRIC = "reos_scorer_batch_duration_seconds"
 
@@ -122,7 +124,37 @@ def batch_quantile(metrics_texts: list[str], quantile: float) -> tuple[float | N
     return bound, count, (total / count if count else 0.0)
 
 
-async def run(scorer_urls: list[str], count: int, timeout: float) -> dict[str, Any]:
+class CpuLedger:
+    """CPU time of each part of the machine across a run: the scorer processes, the stack's
+    servers, this benchmark (it publishes and reads the events) and the whole machine."""
+
+    def __init__(self, scorers: list[ServiceProcess]) -> None:
+        self.scorers = scorers
+
+    def sample(self) -> dict[str, float]:
+        times = os.times()
+        return {
+            "scorer": sum(process_seconds(s.process.pid) for s in self.scorers),
+            **stack_seconds(),
+            "load_generator": times.user + times.system,
+            "machine": machine_busy_seconds(),
+        }
+
+    @staticmethod
+    def per_property(before: dict[str, float], after: dict[str, float], count: int) -> dict:
+        figures = {
+            f"{part}_cpu_ms_per_property": round(1000 * (after[part] - before[part]) / count, 3)
+            for part in before
+        }
+        # The most the machine's cores could carry at this cost, with nothing else running.
+        machine = (after["machine"] - before["machine"]) / count
+        figures["machine_bound_properties_per_second"] = round(os.cpu_count() / machine, 1)
+        return figures
+
+
+async def run(scorers: list[ServiceProcess], count: int, timeout: float) -> dict[str, Any]:
+    scorer_urls = [process.url for process in scorers]
+    cpu = CpuLedger(scorers)
     settings = Settings()
     run_id = f"bench__{uuid.uuid4().hex[:12]}"
     events = await enriched(settings.data_dir, count, run_id)
@@ -136,6 +168,7 @@ async def run(scorer_urls: list[str], count: int, timeout: float) -> dict[str, A
         linger_ms=5,
     )
     await producer.start()
+    cpu_before = cpu.sample()
     started = time.time()
     sends = [
         await producer.send(event.TOPIC, event.model_dump_json().encode(), key=event.key())
@@ -144,6 +177,7 @@ async def run(scorer_urls: list[str], count: int, timeout: float) -> dict[str, A
     await asyncio.gather(*sends)
     published = time.time() - started
     first, last = await scores_seen(consumer, run_id, count, timeout)
+    cpu_after = cpu.sample()
     await producer.stop()
     await consumer.stop()
     metrics = [await asyncio.to_thread(httpx.get, url + "/metrics") for url in scorer_urls]
@@ -159,6 +193,7 @@ async def run(scorer_urls: list[str], count: int, timeout: float) -> dict[str, A
         "batches": batches,
         "batch_mean_seconds": round(mean, 4),
         "batch_p99_at_most_seconds": p99,
+        **CpuLedger.per_property(cpu_before, cpu_after, count),
     }
 
 
@@ -173,8 +208,7 @@ def main() -> None:
     out_dir = REPO_ROOT / "bench-results"
     out_dir.mkdir(exist_ok=True)
     with running_services(["services.scorer"] * args.replicas, out_dir) as started:
-        urls = [process.url for process in started.values()]
-        result = asyncio.run(run(urls, args.count, args.timeout))
+        result = asyncio.run(run(list(started.values()), args.count, args.timeout))
     name = "scorer.json" if args.replicas == 1 else f"scorer-{args.replicas}-replicas.json"
     (out_dir / name).write_text(json.dumps(result, indent=2) + "\n")
     width = max(len(key) for key in result)
