@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from psycopg.pq import TransactionStatus
 
 from services.gateway import queries
+from services.gateway.api.deps import _read_connection
 from shared.db.tables import (
     data_quality_metrics,
     enrichment_jobs,
@@ -397,3 +399,24 @@ async def test_platform_metrics_have_their_keys(
     funnel = (await client.get("/api/metrics/funnel")).json()
     assert funnel["stages"]["4_scored"] >= 1
     assert "5_documented" in funnel["stages"]
+
+
+async def test_a_page_shares_the_snapshot_of_its_count_and_is_read_alone_after(
+    engine: Any, scraped: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted now, the total and the rows are read in one transaction; with the total
+    reused, the page is the request's only read and runs outside any (no BEGIN, no
+    ROLLBACK), with the same rows."""
+    monkeypatch.setattr(queries, "EXACT_BELOW", 1)
+    query = sa.select(scraping_jobs.c.id).where(scraping_jobs.c.source == scraped["source"])
+    order = (scraping_jobs.c.id.desc(),)
+    pages = []
+    for _ in range(2):
+        async with _read_connection(engine) as connection:
+            pages.append(await queries.page_of(connection, query, order, 50, 0))
+            driver = (await connection.get_raw_connection()).driver_connection
+            pages.append(driver.info.transaction_status)
+    counted, in_transaction, reused, outside = pages
+    assert counted == reused == (3, [{"id": job} for job in sorted(scraped["jobs"], reverse=True)])
+    assert in_transaction == TransactionStatus.INTRANS
+    assert outside == TransactionStatus.IDLE

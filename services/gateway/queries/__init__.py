@@ -13,6 +13,7 @@ from functools import partial, wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -62,17 +63,31 @@ def _plain_sql(query: sa.Select) -> tuple[str, dict[str, Any]] | None:
     return compiled.string, parameters
 
 
-async def fetch_rows(connection: AsyncConnection, query: sa.Select) -> list[Row]:
+async def fetch_rows(
+    connection: AsyncConnection, query: sa.Select, *, alone: bool = False
+) -> list[Row]:
     """The rows of `query` as dicts, read by psycopg itself. For selects of table columns
     (their values need no conversion by SQLAlchemy): it saves SQLAlchemy's execution and
-    result machinery, most of a page's cost. Falls back to `fetch_all` otherwise."""
+    result machinery, most of a page's cost. Falls back to `fetch_all` otherwise.
+
+    `alone`: the request reads nothing else, so the statement needs no snapshot shared
+    with others. When it is the first of the connection's request, it runs outside a
+    transaction, which saves the BEGIN and ROLLBACK round trips, a third of a page's cost.
+    """
     plain = _plain_sql(query)
     if plain is None:
         return await fetch_all(connection, query)
-    raw = await connection.get_raw_connection()
-    async with raw.driver_connection.cursor(row_factory=dict_row) as cursor:
-        await cursor.execute(*plain)
-        return await cursor.fetchall()
+    driver = (await connection.get_raw_connection()).driver_connection
+    single = alone and driver.info.transaction_status == TransactionStatus.IDLE
+    if single:
+        await driver.set_autocommit(True)
+    try:
+        async with driver.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(*plain)
+            return await cursor.fetchall()
+    finally:
+        if single and not driver.closed:
+            await driver.set_autocommit(False)
 
 
 async def fetch_one(connection: AsyncConnection, query: sa.Executable) -> Row | None:
@@ -159,10 +174,11 @@ async def page_of(
     offset: int,
 ) -> tuple[int, list[Row]]:
     """How many rows `query` selects (see `recent_total`), and the page of them in
-    `order_by` order."""
+    `order_by` order: the last reads of the request. Counted now, the total and the rows
+    share the request's snapshot; with a reused total, the rows are its only read."""
     total = await recent_total(connection, query)
-    rows = await fetch_rows(connection, query.order_by(*order_by).limit(limit).offset(offset))
-    return total, rows
+    page = query.order_by(*order_by).limit(limit).offset(offset)
+    return total, await fetch_rows(connection, page, alone=True)
 
 
 def is_latest_score(score: sa.FromClause) -> sa.ColumnElement[bool]:

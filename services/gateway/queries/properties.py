@@ -156,13 +156,19 @@ def _direction(sort: SortKey) -> Callable[[Any], sa.UnaryExpression[Any]]:
     return sa.desc if sort.startswith("-") or sort == "newest" else sa.asc
 
 
-async def _fetched(connection: AsyncConnection, query: sa.Select) -> AsyncIterator[Row]:
-    for row in await fetch_rows(connection, query):
+Reader = Callable[[AsyncConnection, sa.Select, bool], AsyncIterator[Row]]
+"""Reads the rows of a select; the flag says it is the search's last read (`fetch_rows`'s
+`alone`)."""
+
+
+async def _fetched(connection: AsyncConnection, query: sa.Select, last: bool) -> AsyncIterator[Row]:
+    for row in await fetch_rows(connection, query, alone=last):
         yield row
 
 
-async def streamed(connection: AsyncConnection, query: sa.Select) -> AsyncIterator[Row]:
-    """The rows of `query`, read through a server-side cursor (for long exports)."""
+async def streamed(connection: AsyncConnection, query: sa.Select, last: bool) -> AsyncIterator[Row]:
+    """The rows of `query`, read through a server-side cursor (for long exports), in the
+    request's transaction (a server-side cursor lives in one)."""
     result = await connection.stream(query)
     async for row in result.mappings():
         yield dict(row)
@@ -174,7 +180,7 @@ async def search(
     sort: SortKey,
     limit: int,
     offset: int,
-    read: Callable[[AsyncConnection, sa.Select], AsyncIterator[Row]] = _fetched,
+    read: Reader = _fetched,
 ) -> AsyncIterator[Row]:
     """The homes matching `filters`, `limit` of them from `offset` in `sort` order, as
     search rows (SEARCH_COLUMNS).
@@ -191,7 +197,7 @@ async def search(
             else (_direction(sort)(PROPERTY_SORTS[key]).nulls_last(), properties.c.id.desc())
         )
         query = _with_latest_score(filters, *SEARCH_COLUMNS).order_by(*order)
-        async for row in read(connection, query.limit(limit).offset(offset)):
+        async for row in read(connection, query.limit(limit).offset(offset), True):
             yield row
         return
     figure = SCORE_SORTS[key]
@@ -199,7 +205,7 @@ async def search(
         _direction(sort)(SCORE_FIGURES[figure]), properties.c.id.desc()
     )
     listed = 0
-    async for row in read(connection, ranked.limit(limit).offset(offset)):
+    async for row in read(connection, ranked.limit(limit).offset(offset), False):
         listed += 1
         yield row
     if listed == limit:
@@ -214,7 +220,8 @@ async def search(
         .where(LATEST_FIGURES[figure].is_(None))
         .order_by(properties.c.id.desc())
     )
-    async for row in read(connection, unranked.limit(limit - listed).offset(unranked_offset)):
+    page = unranked.limit(limit - listed).offset(unranked_offset)
+    async for row in read(connection, page, True):
         yield row
 
 

@@ -72,7 +72,7 @@ async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
         .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
         .limit(limit)
     )
-    return await fetch_rows(connection, query)
+    return await fetch_rows(connection, query, alone=True)
 
 
 async def list_scores(
