@@ -4,6 +4,7 @@ format, metrics and the broker it publishes pipeline requests on (no subscribers
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -59,6 +60,11 @@ def build(settings: Settings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await messaging.broker.connect()
         settler = asyncio.create_task(pipeline_runs.keep_runs_settled(engine))
+        # What the process made to start lives as long as it: out of the collector's sight,
+        # a full collection walks only what requests made. It walked everything, up to
+        # 160 ms at a time while every request in flight waited (a tenth of the CPU).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
