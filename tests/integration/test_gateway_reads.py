@@ -4,6 +4,7 @@ services write to the same database, so each test inserts rows under names of it
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from psycopg.pq import TransactionStatus
 
 from services.gateway import queries
 from services.gateway.api.deps import _read_connection
+from services.gateway.app import build
 from shared.db.tables import (
     data_quality_metrics,
     enrichment_jobs,
@@ -24,6 +26,7 @@ from shared.db.tables import (
     prospect_queue,
     scraping_jobs,
 )
+from shared.settings import Settings
 
 pytestmark = pytest.mark.stack
 
@@ -420,3 +423,26 @@ async def test_a_page_shares_the_snapshot_of_its_count_and_is_read_alone_after(
     assert counted == reused == (3, [{"id": job} for job in sorted(scraped["jobs"], reverse=True)])
     assert in_transaction == TransactionStatus.INTRANS
     assert outside == TransactionStatus.IDLE
+
+
+async def test_concurrent_reads_take_turns_on_the_pools_connections(settings: Settings) -> None:
+    """Twenty requests at once on a pool of two: each waits its turn for one of the two
+    connections; none opens a connection beyond the pool (which closed them again as
+    soon as they were idle: a new PostgreSQL backend per request)."""
+    app = build(settings.model_copy(update={"db_pool_size": 2, "anonymous_reads": True}))
+    pool = app.state.gateway.engine.sync_engine.pool
+    most_opened = []
+
+    async def read() -> int:
+        response = await client.get("/api/scoring/scores", params={"limit": 5})
+        most_opened.append(pool.overflow())
+        return response.status_code
+
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://gateway") as client,
+    ):
+        statuses = await asyncio.gather(*(read() for _ in range(20)))
+    assert statuses == [200] * 20
+    assert max(most_opened) <= 0

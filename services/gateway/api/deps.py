@@ -3,6 +3,7 @@ connection, paging."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,14 @@ class Gateway:
     verified_keys: Recent[Principal | None] = field(
         default_factory=lambda: Recent(VERIFIED_KEY_SECONDS)
     )
+    readers: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Requests take a connection in the order they come, at most the pool's size at once.
+        # Past it, the pool opened connections that it closed again as soon as a few were
+        # idle (hundreds a second: a new PostgreSQL backend each), and a request waiting for
+        # one could be overtaken by later ones again and again (p99 near a second).
+        self.readers = asyncio.Semaphore(self.settings.db_pool_size)
 
 
 async def get_gateway(request: Request) -> Gateway:
@@ -141,8 +150,8 @@ async def _read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
 async def get_connection(gateway: GatewayDep) -> AsyncIterator[AsyncConnection]:
     """A read-only connection for one request: a GET cannot write. Its queries share
     one snapshot, so that a page's `total` and rows, or the parts of a statistic, agree
-    while the services keep writing."""
-    async with _read_connection(gateway.engine) as connection:
+    while the services keep writing. Requests wait for one in the order they came."""
+    async with gateway.readers, _read_connection(gateway.engine) as connection:
         yield connection
 
 
