@@ -25,11 +25,46 @@ from shared.processing import BatchHandler, E, EventProcessor, Handler
 from shared.service import HealthChecks, observability_routes, ping_database, ping_kafka
 from shared.settings import Settings
 
+# How long a batch waits for what reached the broker while the consumer's fetched records
+# waited (see `take_fresh_batches`): one round trip to the broker when it has them.
+TOP_UP_MS = 10
+
 
 async def raw_body(message: StreamMessage[Any]) -> Any:
     """A FastStream decoder that leaves the body (a batch's bodies) as bytes, for handlers
     that validate each record themselves."""
     return message.body
+
+
+def take_fresh_batches(subscriber: Any, top_up_ms: int = TOP_UP_MS) -> None:
+    """Make a FastStream batch subscriber take, with the records its consumer has fetched,
+    those that reached the broker since.
+
+    aiokafka fetches a partition again only once its fetched records have been taken. The
+    records waiting when a batch ends were fetched as it began; what arrived while it ran
+    is still on the broker and would wait for the batch after the next one: under steady
+    load, a record waited about two batches instead of half of one. Taking the fetched
+    records lets the consumer fetch at once, and a second `getmany`, waiting at most
+    `top_up_ms` for that answer, adds what it brings, up to the batch's `max_records`.
+    Per partition the records stay in order; a failed batch rewinds every partition in it.
+    """
+    batch_timeout_ms: int = subscriber.batch_timeout_ms
+    max_records: int = subscriber.max_records
+
+    async def get_msg(consumer: Any) -> tuple[Any, ...]:
+        taken = await consumer.getmany(timeout_ms=batch_timeout_ms, max_records=max_records)
+        if not taken:
+            # As FastStream's own batch subscriber does, before asking again.
+            await asyncio.sleep(batch_timeout_ms / 1000)
+            return ()
+        room = max_records - sum(len(records) for records in taken.values())
+        if room > 0:
+            arrived = await consumer.getmany(timeout_ms=top_up_ms, max_records=room)
+            for partition, records in arrived.items():
+                taken.setdefault(partition, []).extend(records)
+        return tuple(record for records in taken.values() for record in records)
+
+    subscriber.get_msg = get_msg
 
 
 @dataclass
@@ -91,7 +126,7 @@ class ServiceRuntime:
             )
 
         for member in range(consumers):
-            self.messaging.subscriber(
+            subscriber = self.messaging.subscriber(
                 topic,
                 batch=True,
                 max_records=max_records,
@@ -101,7 +136,9 @@ class ServiceRuntime:
                 title=f"{topic}:{event_type.__name__}",
                 description=(event_type.__doc__ or "").strip() or None,
                 include_in_schema=member == 0,
-            )(consume)
+            )
+            subscriber(consume)
+            take_fresh_batches(subscriber)
 
     def asgi_app(
         self,

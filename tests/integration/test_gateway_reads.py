@@ -428,7 +428,10 @@ async def test_a_page_shares_the_snapshot_of_its_count_and_is_read_alone_after(
 async def test_concurrent_reads_take_turns_on_the_pools_connections(settings: Settings) -> None:
     """Twenty requests at once on a pool of two: each waits its turn for one of the two
     connections; none opens a connection beyond the pool (which closed them again as
-    soon as they were idle: a new PostgreSQL backend per request)."""
+    soon as they were idle: a new PostgreSQL backend per request). The one connection
+    past the pool allowed is the run settler's, whose passes (at start, then every two
+    seconds) take one of their own and may overlap the burst; without the turns, the
+    requests alone go past it."""
     app = build(settings.model_copy(update={"db_pool_size": 2, "anonymous_reads": True}))
     pool = app.state.gateway.engine.sync_engine.pool
     most_opened = []
@@ -445,4 +448,4 @@ async def test_concurrent_reads_take_turns_on_the_pools_connections(settings: Se
     ):
         statuses = await asyncio.gather(*(read() for _ in range(20)))
     assert statuses == [200] * 20
-    assert max(most_opened) <= 0
+    assert max(most_opened) <= 1
