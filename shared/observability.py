@@ -65,6 +65,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
+MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+"""Where the processes of a service served by several write their metrics (prometheus_client's
+multiprocess mode); unset for a service in one process."""
+
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
@@ -121,7 +125,7 @@ class ServiceMetrics:
         (`PROMETHEUS_MULTIPROC_DIR` set, see `shared.service.serve`) answers the sums over
         all of them, read from the files each one writes its values to, and declares its
         metrics that have no sample yet as a single process does."""
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if os.environ.get(MULTIPROCESS_DIRECTORY):
             every_process = CollectorRegistry()
             every_process.register(_EveryProcess(self.registry))
             return generate_latest(every_process)

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from prometheus_client.multiprocess import mark_process_dead
 
-METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+from shared.observability import MULTIPROCESS_DIRECTORY
 
 
 @contextmanager
 def metrics_directory() -> Iterator[Path]:
     """`PROMETHEUS_MULTIPROC_DIR`, empty, for the workers about to start."""
-    given = os.environ.get(METRICS_DIRECTORY)
+    given = os.environ.get(MULTIPROCESS_DIRECTORY)
     if given:
         directory = Path(given)
         directory.mkdir(parents=True, exist_ok=True)
@@ -33,14 +33,14 @@ def metrics_directory() -> Iterator[Path]:
         yield directory
         return
     with tempfile.TemporaryDirectory(prefix="reos-gateway-metrics-") as name:
-        os.environ[METRICS_DIRECTORY] = name
+        os.environ[MULTIPROCESS_DIRECTORY] = name
         try:
             yield Path(name)
         finally:
-            del os.environ[METRICS_DIRECTORY]
+            del os.environ[MULTIPROCESS_DIRECTORY]
 
 
 def worker_ended() -> None:
     """A worker leaving: its live gauges are dropped from the sums (its counters stay)."""
-    if os.environ.get(METRICS_DIRECTORY):
+    if os.environ.get(MULTIPROCESS_DIRECTORY):
         mark_process_dead(os.getpid())

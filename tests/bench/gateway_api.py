@@ -26,14 +26,14 @@ import shutil
 import subprocess
 from typing import Any
 
-import psutil
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from services.gateway.cli import create_key
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
-from tests.services import ServiceProcess, free_port, running_services
+from tests.bench.cpu import process_tree_seconds
+from tests.services import free_port, running_services
 
 LIST_PATHS = (
     "/api/enrichment/properties",
@@ -150,12 +150,6 @@ def prepare_database(settings: Settings, bench: Settings, properties: int, jobs:
     engine.dispose()
 
 
-def cpu_seconds(service: ServiceProcess) -> float:
-    """User and system CPU time the gateway has used so far, its workers' included."""
-    process = psutil.Process(service.process.pid)
-    return sum(sum(part.cpu_times()[:2]) for part in (process, *process.children(recursive=True)))
-
-
 def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, float]:
     """Requests/s and latency percentiles (ms) of `wrk` on one URL."""
     output = subprocess.run(
@@ -223,9 +217,9 @@ def main() -> None:
         for path in (*LIST_PATHS, *STATS_PATHS):
             if path.startswith(args.only):
                 url = f"http://127.0.0.1:{port}{path}"
-                cpu_before = cpu_seconds(gateway)
+                cpu_before = process_tree_seconds(gateway.process.pid)
                 figures = wrk(url, key, args.connections, args.seconds)
-                cpu_ms = (cpu_seconds(gateway) - cpu_before) * 1000
+                cpu_ms = (process_tree_seconds(gateway.process.pid) - cpu_before) * 1000
                 figures["cpu_ms_per_request"] = round(cpu_ms / max(figures["requests"], 1), 3)
                 figures["load_average_1m"] = os.getloadavg()[0]
                 figures["workers"] = workers

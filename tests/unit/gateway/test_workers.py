@@ -7,18 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from services.gateway.workers import METRICS_DIRECTORY, metrics_directory
+from services.gateway.workers import metrics_directory
+from shared.observability import MULTIPROCESS_DIRECTORY
 
 
 def test_a_directory_of_its_own_lives_as_long_as_the_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(METRICS_DIRECTORY, raising=False)
+    monkeypatch.delenv(MULTIPROCESS_DIRECTORY, raising=False)
     with metrics_directory() as directory:
-        assert os.environ[METRICS_DIRECTORY] == str(directory)
+        assert os.environ[MULTIPROCESS_DIRECTORY] == str(directory)
         assert directory.is_dir() and not any(directory.iterdir())
     assert not directory.exists()
-    assert METRICS_DIRECTORY not in os.environ
+    assert MULTIPROCESS_DIRECTORY not in os.environ
 
 
 def test_the_operators_directory_starts_without_an_earlier_runs_values(
@@ -26,7 +27,7 @@ def test_the_operators_directory_starts_without_an_earlier_runs_values(
 ) -> None:
     (tmp_path / "counter_123.db").write_bytes(b"old")
     (tmp_path / "notes.txt").write_text("kept")
-    monkeypatch.setenv(METRICS_DIRECTORY, str(tmp_path))
+    monkeypatch.setenv(MULTIPROCESS_DIRECTORY, str(tmp_path))
     with metrics_directory() as directory:
         assert directory == tmp_path
         assert sorted(path.name for path in directory.iterdir()) == ["notes.txt"]
