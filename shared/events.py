@@ -53,6 +53,10 @@ class Event(BaseModel):
     def key(self) -> bytes:
         raise NotImplementedError
 
+    def body(self) -> bytes:
+        """The event as the JSON its topic carries (`model_dump_json`, as bytes)."""
+        return self.__pydantic_serializer__.to_json(self)
+
 
 class ListingFilters(BaseModel):
     """Which listings a crawl keeps; a listing lacking a filtered fact is kept (it may be a

@@ -320,21 +320,28 @@ class Messaging:
         """Publish `event` on its topic, keyed for per-property order; waits for `acks=all`."""
         await self.publish_many([event])
 
-    async def publish_many(self, events: Sequence[Event]) -> None:
-        """Publish all of `events`, then wait for every acknowledgement: each is handed to
-        the producer in order (per-partition order kept), none waits for another's."""
-        acknowledged = [await self._hand_over(event) for event in events]
+    async def publish_many(
+        self, events: Sequence[Event], bodies: Sequence[bytes] | None = None
+    ) -> None:
+        """Publish all of `events` (as `bodies` when the caller has them serialized already),
+        then wait for every acknowledgement: each is handed to the producer in order
+        (per-partition order kept), none waits for another's."""
+        if bodies is None:
+            bodies = [event.body() for event in events]
+        acknowledged = [
+            await self._hand_over(event, body) for event, body in zip(events, bodies, strict=True)
+        ]
         await asyncio.gather(*acknowledged)
         for event in events:
             self.metrics.produced.labels(event.TOPIC).inc()
 
-    async def _hand_over(self, event: Event) -> asyncio.Future[Any]:
+    async def _hand_over(self, event: Event, body: bytes) -> asyncio.Future[Any]:
         """Give `event` to the producer; the future resolves when the broker has it."""
         headers = {"content-type": "application/json", "x-reos-event-type": event.event_type}
         if event.run_id:
             headers[HEADER_RUN_ID] = event.run_id
         return await self.broker.publish(
-            event.model_dump_json().encode(),
+            body,
             topic=event.TOPIC,
             key=event.key(),
             headers=headers,

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import orjson
 import pydantic
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,8 +40,16 @@ Handler = Callable[[AsyncSession, E], Awaitable[list[Event]]]
 BatchHandler = Callable[[AsyncSession, list[E]], Awaitable[dict[uuid.UUID, list[Event]]]]
 
 
-def _recorded(outputs: Sequence[Event]) -> list[dict[str, Any]]:
-    return [{"topic": out.TOPIC, "event": out.model_dump(mode="json")} for out in outputs]
+Serialized = list[tuple[Event, bytes]]
+"""Events with their JSON: serialized once, for the record and for the topic alike."""
+
+
+def _serialized(events: Sequence[Event]) -> Serialized:
+    return [(event, event.body()) for event in events]
+
+
+def _recorded(outputs: Serialized) -> list[dict[str, Any]]:
+    return [{"topic": out.TOPIC, "event": orjson.Fragment(body)} for out, body in outputs]
 
 
 def _replayed(items: list[dict[str, Any]]) -> list[Event]:
@@ -86,17 +95,20 @@ class EventProcessor:
             )
             fresh = [event for event in unique if event.event_id in claimed]
             outputs = await handle_batch(session, fresh) if fresh else {}
+            serialized = {eid: _serialized(outs) for eid, outs in outputs.items()}
             await record_outputs(
-                session, self.service, {eid: _recorded(outs) for eid, outs in outputs.items()}
+                session, self.service, {eid: _recorded(outs) for eid, outs in serialized.items()}
             )
             seen = [event.event_id for event in unique if event.event_id not in claimed]
             replayed = await recorded_outputs(session, self.service, seen)
         if duplicates := len(events) - len(fresh):
             self.messaging.metrics.redelivered.labels(unique[0].TOPIC).inc(duplicates)
-        published = [out for outs in outputs.values() for out in outs]
-        published += [out for items in replayed.values() for out in _replayed(items)]
-        await self.messaging.publish_many(published)
-        return published
+        published = [item for outs in serialized.values() for item in outs]
+        published += [item for items in replayed.values() for item in _serialized(_replayed(items))]
+        await self.messaging.publish_many(
+            [event for event, _ in published], [body for _, body in published]
+        )
+        return [event for event, _ in published]
 
     async def consume_batch(
         self,
