@@ -15,6 +15,7 @@ from sqlalchemy import ARRAY, Float, Text, case, cast, func, literal, select, te
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db.session import ONE_CORE
 from shared.db.tables import (
     data_quality_metrics,
     enrichment_jobs,
@@ -113,35 +114,35 @@ async def save_geocodes(session: AsyncSession, answers: dict[str, Any]) -> None:
 
 async def market_stats(session: AsyncSession, zip_codes: list[str]) -> dict[str, dict[str, Any]]:
     """Per ZIP, from the homes the platform knows: median $/sq ft and days on market of the
-    homes for sale, how many are for sale, and how many cut their price lately."""
-    for_sale = properties.c.listing_type == "for_sale"
+    homes for sale, how many are for sale, and how many cut their price lately. An
+    aggregate over every home of the ZIPs: on one core, from the index of the homes for
+    sale (`ix_properties_for_sale_zip_code`)."""
     price_per_sqft = properties.c.price / properties.c.sqft
     days_listed = func.current_date() - properties.c.list_date
+    await session.execute(ONE_CORE)
     rows = await session.execute(
         select(
             properties.c.zip_code,
-            func.count().filter(for_sale).label("active_listings"),
+            func.count().label("active_listings"),
             func.percentile_cont(0.5)
             .within_group(price_per_sqft)
-            .filter(for_sale & (properties.c.sqft > 0) & (properties.c.price > 0))
+            .filter((properties.c.sqft > 0) & (properties.c.price > 0))
             .label("median_price_per_sqft"),
             func.percentile_cont(0.5)
             .within_group(days_listed)
-            .filter(for_sale & properties.c.list_date.is_not(None))
+            .filter(properties.c.list_date.is_not(None))
             .label("median_days_on_market"),
         )
-        .where(properties.c.zip_code.in_(zip_codes))
+        .where(properties.c.listing_type == "for_sale", properties.c.zip_code.in_(zip_codes))
         .group_by(properties.c.zip_code)
     )
     stats = {
-        row.zip_code: {
-            "zip_code": row.zip_code,
-            "active_listings": int(row.active_listings),
-            "median_price_per_sqft": _rounded(row.median_price_per_sqft),
-            "median_days_on_market": _rounded(row.median_days_on_market),
-            "recent_price_drops": 0,
-            "price_drop_window_days": PRICE_DROP_DAYS,
-        }
+        row.zip_code: _market(
+            row.zip_code,
+            active_listings=int(row.active_listings),
+            median_price_per_sqft=_rounded(row.median_price_per_sqft),
+            median_days_on_market=_rounded(row.median_days_on_market),
+        )
         for row in rows
     }
     history = property_field_history.c
@@ -163,8 +164,26 @@ async def market_stats(session: AsyncSession, zip_codes: list[str]) -> dict[str,
         .group_by(properties.c.zip_code)
     )
     for zip_code, count in drops:
-        stats[zip_code]["recent_price_drops"] = int(count)
+        stats.setdefault(zip_code, _market(zip_code))["recent_price_drops"] = int(count)
     return stats
+
+
+def _market(
+    zip_code: str,
+    active_listings: int = 0,
+    median_price_per_sqft: float | None = None,
+    median_days_on_market: float | None = None,
+) -> dict[str, Any]:
+    """A ZIP's market figures (none for sale, no drops: the figures of a ZIP whose homes
+    are all sold or pending)."""
+    return {
+        "zip_code": zip_code,
+        "active_listings": active_listings,
+        "median_price_per_sqft": median_price_per_sqft,
+        "median_days_on_market": median_days_on_market,
+        "recent_price_drops": 0,
+        "price_drop_window_days": PRICE_DROP_DAYS,
+    }
 
 
 def _texts(values: list[str]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from shared.settings import Settings
@@ -23,6 +24,15 @@ def json_bytes(value: Any) -> bytes:
     stage stores (score components, event records) several times faster than the
     standard library; numbers, text and key order come out the same."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
+ONE_CORE = select(
+    func.set_config("max_parallel_workers_per_gather", "0", True),
+    func.set_config("jit", "off", True),
+)
+"""For the rest of the transaction: no parallel workers and no JIT compilation. An
+aggregate over a large table then takes one core for a little longer, instead of every
+core of the machine at once while the work on the other connections waits for one."""
 
 
 def create_engine(

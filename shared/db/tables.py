@@ -166,6 +166,13 @@ properties = sa.Table(
 )
 # The gateway's property search matches cities in any letter case.
 sa.Index("ix_properties_lower_city", sa.func.lower(properties.c.city))
+# The enricher's market figures per ZIP read the homes for sale from this index alone.
+sa.Index(
+    "ix_properties_for_sale_zip_code",
+    properties.c.zip_code,
+    postgresql_include=["price", "sqft", "list_date"],
+    postgresql_where=properties.c.listing_type == "for_sale",
+)
 
 enrichment_jobs = sa.Table(
     "enrichment_jobs",

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.caching import Recent
 from shared.db import tables
+from shared.db.session import ONE_CORE
 from shared.db.tables import property_scores
 
 Row = dict[str, Any]
@@ -124,14 +125,6 @@ async def recent_total(connection: AsyncConnection, query: sa.Select) -> int:
 
 
 Statistic = TypeVar("Statistic")
-
-ONE_CORE = sa.select(
-    sa.func.set_config("max_parallel_workers_per_gather", "0", True),
-    sa.func.set_config("jit", "off", True),
-)
-"""For the rest of the request's transaction: no parallel workers and no JIT compilation.
-A statistic over millions of rows then takes one core for a little longer, instead of
-every core of the machine at once while the requests served meanwhile wait for one."""
 
 
 def reused_when_large(
