@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.gateway.pipelines import PIPELINES, PropertySelection, Stage
@@ -97,8 +98,9 @@ def request_failed_at(run: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-RUN_IDS: sa.BindParameter[list[str]] = sa.bindparam("run_ids", expanding=True)
-"""The run ids a tally is asked for, bound when it runs."""
+RUN_IDS: sa.BindParameter[list[str]] = sa.bindparam("run_ids", type_=ARRAY(sa.String))
+"""The run ids a tally is asked for, bound when it runs (one array: the statement's text is
+the same for any number of runs)."""
 
 
 def _tally(table: sa.Table, stage: Stage, items: Items, span: Span) -> sa.Select:
@@ -127,7 +129,7 @@ def _tally(table: sa.Table, stage: Stage, items: Items, span: Span) -> sa.Select
             sa.func.min(started_at).label("started_at"),
             sa.func.max(ended_at).label("ended_at"),
         )
-        .where(table.c.dag_run_id.in_(RUN_IDS))
+        .where(table.c.dag_run_id == sa.func.any(RUN_IDS))
         .group_by(table.c.dag_run_id)
     )
 
@@ -180,8 +182,10 @@ async def stage_tallies(
     if not run_ids:
         return {}
     tallies: dict[str, dict[Stage, StageTally]] = {}
-    result = await connection.execute(STAGE_TALLIES, {"run_ids": list(run_ids)})
-    for row in result.mappings():
+    # Each run's tally is the sum of its job rows as they are now: it needs no snapshot
+    # shared with the runs read before it.
+    run_ids_value = {"run_ids": list(run_ids)}
+    for row in await fetch_rows(connection, STAGE_TALLIES, alone=True, values=run_ids_value):
         tallies.setdefault(row["dag_run_id"], {})[row["stage"]] = StageTally(
             jobs_total=int(row["jobs_total"]),
             jobs_pending=int(row["jobs_pending"]),
@@ -349,7 +353,7 @@ async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[
         .order_by(newest.c.dag_id, newest.c.execution_date.desc(), newest.c.id.desc())
     )
     grouped: dict[str, list[Row]] = {}
-    for row in await current_runs(connection, await fetch_all(connection, query)):
+    for row in await current_runs(connection, await fetch_rows(connection, query, alone=True)):
         grouped.setdefault(row["dag_id"], []).append(row)
     return grouped
 
