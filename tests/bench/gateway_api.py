@@ -10,9 +10,10 @@ every list, search and statistics endpoint with `wrk` (Debian package `wrk`) on 
 with an API key, each after `--warmup` seconds of the same load unmeasured (a fresh
 process's first requests open its pool's connections and compute its reused statistics;
 a running gateway has done that long before): requests per second, latency p50/p99, and
-the gateway's CPU per request (all its processes: what one core serves is 1000 / that
-figure, and it depends far less than the others on what else runs on the machine), with
-the machine's load average.
+the CPU each request cost the gateway (all its processes: what one core serves is 1000 /
+that figure, and it depends far less than the others on what else runs on the machine),
+PostgreSQL, `wrk` and the whole machine, with what the machine's cores could serve at that
+cost (`machine_bound_rps`) and the load average.
 Prints a table and writes bench-results/gateway_api.json.
 Targets: list and search endpoints >= 800 req/s with p99 < 50 ms; statistics endpoints
 p99 < 150 ms.
@@ -25,6 +26,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 from typing import Any
@@ -35,7 +37,7 @@ from sqlalchemy.engine import make_url
 from services.gateway.cli import create_key
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
-from tests.bench.cpu import process_tree_seconds
+from tests.bench.cpu import machine_busy_seconds, process_tree_seconds, stack_seconds
 from tests.services import free_port, running_services
 
 LIST_PATHS = (
@@ -153,6 +155,21 @@ def prepare_database(settings: Settings, bench: Settings, properties: int, jobs:
     engine.dispose()
 
 
+CORES = os.cpu_count() or 1
+
+
+def cpu_ledger(gateway_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the gateway's processes, PostgreSQL, the finished `wrk`
+    runs and the whole machine."""
+    return {
+        "gateway": process_tree_seconds(gateway_pid),
+        "postgresql": stack_seconds()["postgresql"],
+        "wrk": resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+        "machine": machine_busy_seconds(),
+    }
+
+
 def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, float]:
     """Requests/s and latency percentiles (ms) of `wrk` on one URL."""
     output = subprocess.run(
@@ -225,17 +242,30 @@ def main() -> None:
                 url = f"http://127.0.0.1:{port}{path}"
                 if args.warmup:
                     wrk(url, key, args.connections, args.warmup)
-                cpu_before = process_tree_seconds(gateway.process.pid)
+                before = cpu_ledger(gateway.process.pid)
                 figures = wrk(url, key, args.connections, args.seconds)
-                cpu_ms = (process_tree_seconds(gateway.process.pid) - cpu_before) * 1000
-                figures["cpu_ms_per_request"] = round(cpu_ms / max(figures["requests"], 1), 3)
+                requests = max(figures["requests"], 1)
+                used = {
+                    part: (seconds - before[part]) * 1000 / requests
+                    for part, seconds in cpu_ledger(gateway.process.pid).items()
+                }
+                figures["cpu_ms_per_request"] = round(used["gateway"], 3)
+                figures["postgresql_cpu_ms_per_request"] = round(used["postgresql"], 3)
+                figures["wrk_cpu_ms_per_request"] = round(used["wrk"], 3)
+                figures["machine_cpu_ms_per_request"] = round(used["machine"], 3)
+                # What the machine's cores could serve if this endpoint alone used them all.
+                figures["machine_bound_rps"] = round(1000 * CORES / used["machine"], 1)
                 figures["load_average_1m"] = os.getloadavg()[0]
                 figures["workers"] = workers
                 results[path] = figures
                 print(
                     f"{path:<52} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms"
-                    f"  p99 {figures['p99_ms']:7.2f} ms  cpu {figures['cpu_ms_per_request']:5.2f}"
-                    f" ms/req  load {figures['load_average_1m']:4.1f}  workers {workers}"
+                    f"  p99 {figures['p99_ms']:7.2f} ms  cpu ms/req: gateway"
+                    f" {figures['cpu_ms_per_request']:5.2f} postgresql"
+                    f" {figures['postgresql_cpu_ms_per_request']:5.2f} machine"
+                    f" {figures['machine_cpu_ms_per_request']:5.2f} (bound"
+                    f" {figures['machine_bound_rps']:6.0f} req/s)"
+                    f"  load {figures['load_average_1m']:4.1f}  workers {workers}"
                     f"  non-2xx {figures['non_2xx']:.0f}",
                     flush=True,
                 )
