@@ -20,6 +20,7 @@ from services.gateway.queries import (
     reused_when_large,
     since_hours,
 )
+from services.gateway.shapes.enrichment import LISTED_PROPERTY_FIELDS
 from shared.db.tables import enrichment_jobs, properties, property_scores
 
 jobs = enrichment_jobs
@@ -28,8 +29,10 @@ jobs = enrichment_jobs
 LATEST_ESTIMATED_VALUE = latest_score_figure(property_scores.c.estimated_value).label(
     "estimated_value"
 )
+# What a row of the list shows: a home's documents (its enrichment, its sources' listings,
+# the provenance of each field) are read for its own page only.
 PROPERTY_LIST_COLUMNS = (
-    *(column for column in properties.c if column.name not in ("enrichment_data", "property_key")),
+    *(properties.c[name] for name in LISTED_PROPERTY_FIELDS if name != "estimated_value"),
     LATEST_ESTIMATED_VALUE,
 )
 

@@ -104,6 +104,8 @@ PROPERTY_FIELDS = (
     "updated_at",
 )
 EXTRA_PROPERTY_FIELDS = ("listing_type", "latitude", "longitude", "dag_run_id")
+LISTED_PROPERTY_FIELDS = (*PROPERTY_FIELDS, *EXTRA_PROPERTY_FIELDS)
+"""The fields of a property row in a list (`property_row`)."""
 
 # The platform's completeness fields, plus the value the scorer adds and the status.
 QUALITY_FIELDS = (*COMPLETENESS_FIELDS, "estimated_value", "listing_type")
@@ -125,7 +127,7 @@ def enrichment_job_details(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def property_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """PropertyRow, plus the columns this project adds."""
-    return {field: row[field] for field in (*PROPERTY_FIELDS, *EXTRA_PROPERTY_FIELDS)}
+    return {field: row[field] for field in LISTED_PROPERTY_FIELDS}
 
 
 def property_details(row: Mapping[str, Any]) -> dict[str, Any]:
