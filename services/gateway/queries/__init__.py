@@ -35,8 +35,10 @@ TOTALS: Recent[int] = Recent(RECENT_SECONDS)
 STATISTICS: Recent[Any] = Recent(RECENT_SECONDS)
 
 
-async def fetch_all(connection: AsyncConnection, query: sa.Executable) -> list[Row]:
-    return [dict(row) for row in (await connection.execute(query)).mappings()]
+async def fetch_all(
+    connection: AsyncConnection, query: sa.Executable, values: Mapping[str, Any] | None = None
+) -> list[Row]:
+    return [dict(row) for row in (await connection.execute(query, values)).mappings()]
 
 
 _COMPILED: dict[Hashable, Compiled] = {}
@@ -85,8 +87,7 @@ async def fetch_rows(
     """
     plain = _plain_sql(query, values)
     if plain is None:
-        result = await connection.execute(query, dict(values or {}))
-        return [dict(row) for row in result.mappings()]
+        return await fetch_all(connection, query, values)
     driver = (await connection.get_raw_connection()).driver_connection
     single = alone and driver.info.transaction_status == TransactionStatus.IDLE
     if single:
