@@ -161,11 +161,11 @@ CORES = os.cpu_count() or 1
 def cpu_ledger(gateway_pid: int) -> dict[str, float]:
     """CPU seconds used so far by the gateway's processes, PostgreSQL, the finished `wrk`
     runs and the whole machine."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "gateway": process_tree_seconds(gateway_pid),
         "postgresql": stack_seconds()["postgresql"],
-        "wrk": resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+        "wrk": children.ru_utime + children.ru_stime,
         "machine": machine_busy_seconds(),
     }
 

@@ -191,9 +191,7 @@ async def burst(settings: Settings, sessions: Any, count: int, timeout: float) -
     for prospect_id, home in zip(prospect_ids, homes, strict=True):
         event = prospect_event(run_id, source, prospect_id, home)
         published_at[prospect_id] = datetime.now(UTC)
-        futures.append(
-            await producer.send(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-        )
+        futures.append(await producer.send(event.TOPIC, event.body(), key=event.key()))
     await asyncio.gather(*futures)
     publish_seconds = time.time() - started
     last, enriched = await count_scores_seen(consumer, run_id, count, timeout)
@@ -272,9 +270,7 @@ async def paced(
         prospect_event(run_id, source, prospect_id, home)
         for prospect_id, home in zip(prospect_ids, homes, strict=True)
     ]
-    messages = [
-        (event.prospect_id, event.model_dump_json().encode(), event.key()) for event in events
-    ]
+    messages = [(event.prospect_id, event.body(), event.key()) for event in events]
     scheduled: dict[int, float] = {}
     lateness: list[float] = []
     futures = []

@@ -170,10 +170,7 @@ async def run(scorers: list[ServiceProcess], count: int, timeout: float) -> dict
     await producer.start()
     cpu_before = cpu.sample()
     started = time.time()
-    sends = [
-        await producer.send(event.TOPIC, event.model_dump_json().encode(), key=event.key())
-        for event in events
-    ]
+    sends = [await producer.send(event.TOPIC, event.body(), key=event.key()) for event in events]
     await asyncio.gather(*sends)
     published = time.time() - started
     first, last = await scores_seen(consumer, run_id, count, timeout)

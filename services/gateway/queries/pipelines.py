@@ -36,6 +36,7 @@ from services.gateway.queries import (
     utc_day,
 )
 from services.gateway.runs import RunView, StageTally, derive_run
+from services.gateway.shapes.pipelines import RECENT_RUNS_PER_DAG
 from shared.db.tables import (
     docgen_jobs,
     enrichment_jobs,
@@ -338,7 +339,7 @@ PIPELINE_IDS = sa.values(sa.column("dag_id", sa.String), name="pipelines").data(
 )
 
 
-async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[str, list[Row]]:
+async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> RecentRuns:
     """The newest `per_dag` runs of every pipeline (an index walk on (dag_id,
     execution_date) per pipeline, not a ranking of every run)."""
     newest = (
@@ -358,8 +359,19 @@ async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> dict[
     return grouped
 
 
-@reused_when_large(lambda counts: sum(row["total_runs"] for row in counts.values()))
-async def state_counts_by_dag(connection: AsyncConnection) -> dict[str, dict[str, Any]]:
+RecentRuns = dict[str, list[Row]]
+StateCounts = dict[str, dict[str, Any]]
+
+
+@reused_when_large(lambda overview: sum(row["total_runs"] for row in overview[1].values()))
+async def overview(connection: AsyncConnection) -> tuple[RecentRuns, StateCounts]:
+    """Every pipeline's newest runs (their live views, most of the cost) and its run counts
+    by state."""
+    recent = await recent_runs_by_dag(connection, RECENT_RUNS_PER_DAG)
+    return recent, await state_counts_by_dag(connection)
+
+
+async def state_counts_by_dag(connection: AsyncConnection) -> StateCounts:
     """Per pipeline: its run count per state and its last execution date."""
     query = sa.select(
         pipeline_runs.c.dag_id,

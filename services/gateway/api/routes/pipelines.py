@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.api.deps import ConnectionDep, GatewayDep, Offset, require_scope
 from services.gateway.api.responses import json_response
@@ -23,7 +21,6 @@ from services.gateway.pipelines import (
     new_dag_run_id,
     score_requests,
 )
-from services.gateway.queries import STATISTICS, covers_many
 from services.gateway.queries import pipelines as queries
 from services.gateway.shapes import pipelines as shapes
 from services.gateway.shapes.common import daily_series, index_by, last_days
@@ -91,25 +88,14 @@ async def _request_events(
     summary="Every pipeline with its recent runs and run counts",
 )
 async def overview(connection: ConnectionDep) -> Response:
-    """Reused for a few seconds once there are many runs, as the other statistics are (see
-    `services.gateway.queries`): most of its cost is the live view of the recent runs."""
+    recent, counts = await queries.overview(connection)
     return json_response(
-        await STATISTICS.value(
-            "pipelines.overview",
-            partial(_overview, connection),
-            keep=lambda figures: covers_many(*(entry["total_runs"] for entry in figures["dags"])),
+        shapes.overview(
+            [
+                shapes.dag_overview(pipeline, recent.get(dag_id, []), counts.get(dag_id))
+                for dag_id, pipeline in PIPELINES.items()
+            ]
         )
-    )
-
-
-async def _overview(connection: AsyncConnection) -> dict[str, Any]:
-    recent = await queries.recent_runs_by_dag(connection, shapes.RECENT_RUNS_PER_DAG)
-    counts = await queries.state_counts_by_dag(connection)
-    return shapes.overview(
-        [
-            shapes.dag_overview(pipeline, recent.get(dag_id, []), counts.get(dag_id))
-            for dag_id, pipeline in PIPELINES.items()
-        ]
     )
 
 
