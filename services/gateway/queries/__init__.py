@@ -93,7 +93,7 @@ async def fetch_rows(
     if single:
         await driver.set_autocommit(True)
     try:
-        async with driver.cursor(row_factory=dict_row) as cursor:
+        async with driver.cursor(row_factory=dict_row, binary=True) as cursor:
             await cursor.execute(*plain)
             return await cursor.fetchall()
     finally:
@@ -106,20 +106,25 @@ async def fetch_one(connection: AsyncConnection, query: sa.Executable) -> Row | 
     return dict(row) if row is not None else None
 
 
-async def count(connection: AsyncConnection, query: sa.Select) -> int:
-    """The number of rows `query` selects."""
-    total = await connection.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+async def count(
+    connection: AsyncConnection, query: sa.Select, values: Mapping[str, Any] | None = None
+) -> int:
+    """The number of rows `query` selects (`values` bound to its unvalued parameters)."""
+    counted = sa.select(sa.func.count()).select_from(query.subquery())
+    total = await connection.scalar(counted, values)
     return int(total or 0)
 
 
-def _statement_key(query: sa.Select) -> Hashable:
-    """The structure and bound values of `query`: equal for equal filters. SQLAlchemy's
-    own cache key of the statement costs a tenth of compiling it to SQL."""
+def _statement_key(query: sa.Select, values: Mapping[str, Any] | None = None) -> Hashable:
+    """The structure and values of `query` (its bound ones and `values`): equal for equal
+    filters. SQLAlchemy's own cache key of the statement costs a tenth of compiling it to
+    SQL, and nothing for a statement built once."""
+    given = repr(sorted(values.items())) if values else ""
     cache_key = query._generate_cache_key()
     if cache_key is None:
         compiled = query.compile(dialect=postgresql.dialect())
-        return f"{compiled}|{sorted(compiled.params.items())!r}"
-    return cache_key.key, repr([bound.effective_value for bound in cache_key.bindparams])
+        return f"{compiled}|{sorted(compiled.params.items())!r}|{given}"
+    return cache_key.key, repr([bound.effective_value for bound in cache_key.bindparams]), given
 
 
 def covers_many(*counts: Any) -> bool:
@@ -127,10 +132,13 @@ def covers_many(*counts: Any) -> bool:
     return sum(int(value or 0) for value in counts) >= EXACT_BELOW
 
 
-async def recent_total(connection: AsyncConnection, query: sa.Select) -> int:
-    """`count(query)`, reused for a few seconds when it is large (see the module docs)."""
+async def recent_total(
+    connection: AsyncConnection, query: sa.Select, values: Mapping[str, Any] | None = None
+) -> int:
+    """`count(query, values)`, reused for a few seconds when it is large (see the module
+    docs)."""
     return await TOTALS.value(
-        _statement_key(query), partial(count, connection, query), keep=covers_many
+        _statement_key(query, values), partial(count, connection, query, values), keep=covers_many
     )
 
 

@@ -5,6 +5,7 @@ each (`property_scores`, the highest id), the scraper's prospect it came from, a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,7 +67,9 @@ or enrichment documents."""
 
 SEARCH_COLUMNS = (*PROPERTY_COLUMNS, *LATEST_SCORE.c)
 
-SCORE_FILTERS = ("min_score", "max_score", "min_cap_rate", "max_cap_rate", "distress")
+SCORE_FILTERS = frozenset(
+    ("min_score", "max_score", "min_cap_rate", "max_cap_rate", "distress", "any_distress")
+)
 
 PROPERTY_SORTS: dict[str, sa.ColumnElement[Any]] = {
     "price": properties.c.price,
@@ -81,95 +84,181 @@ SCORE_SORTS = {
 """Sorts on a figure of the latest score, by the figure's name in SCORE_FIGURES."""
 
 
+def parameters(filters: PropertyFilters) -> dict[str, Any]:
+    """The filters given, as the values of the search statements' parameters (named after
+    the filters). Their names are the shape of the search: the statements of one shape are
+    built and compiled once (see `_conditions`), whatever the values."""
+    given = filters.model_dump(exclude_none=True)
+    if "state" in given:
+        given["state"] = given["state"].upper()
+    if "city" in given:
+        given["city"] = given["city"].lower()
+    if "source" in given:
+        given["source"] = [{"kind": "listing", "name": given["source"]}]
+    if given.get("distress") == "any":
+        del given["distress"]
+        given["any_distress"] = True
+    elif "distress" in given:
+        given["distress"] = [given["distress"]]
+    return given
+
+
 def _conditions(
-    filters: PropertyFilters, score: Mapping[str, sa.ColumnElement[Any]]
+    names: frozenset[str], score: Mapping[str, sa.ColumnElement[Any]]
 ) -> list[sa.ColumnElement[bool]]:
-    """The WHERE conditions of `filters`, bound as parameters; `score` names the figures
-    of the score they read (the latest score joined laterally, or `property_scores`)."""
+    """The WHERE conditions of the filters `names` (see `parameters`), each bound to the
+    parameter of its name; `score` names the figures of the score they read (the latest
+    score joined laterally, or `property_scores`)."""
     p = properties.c
-    bounds: tuple[tuple[sa.ColumnElement[Any], Any, Any], ...] = (
-        (p.price, filters.min_price, filters.max_price),
-        (p.bedrooms, filters.min_beds, filters.max_beds),
-        (p.bathrooms, filters.min_baths, filters.max_baths),
-        (p.sqft, filters.min_sqft, filters.max_sqft),
-        (p.year_built, filters.min_year_built, filters.max_year_built),
-        (score["overall_score"], filters.min_score, filters.max_score),
-        (score["cap_rate"], filters.min_cap_rate, filters.max_cap_rate),
+    bounds: tuple[tuple[sa.ColumnElement[Any], str, str], ...] = (
+        (p.price, "min_price", "max_price"),
+        (p.bedrooms, "min_beds", "max_beds"),
+        (p.bathrooms, "min_baths", "max_baths"),
+        (p.sqft, "min_sqft", "max_sqft"),
+        (p.year_built, "min_year_built", "max_year_built"),
+        (score["overall_score"], "min_score", "max_score"),
+        (score["cap_rate"], "min_cap_rate", "max_cap_rate"),
     )
     conditions: list[sa.ColumnElement[bool]] = []
     for column, low, high in bounds:
-        if low is not None:
-            conditions.append(column >= low)
-        if high is not None:
-            conditions.append(column <= high)
+        if low in names:
+            conditions.append(column >= sa.bindparam(low, type_=column.type))
+        if high in names:
+            conditions.append(column <= sa.bindparam(high, type_=column.type))
     exact = (
-        (p.zip_code, filters.zip_code),
-        (p.state, filters.state.upper() if filters.state else None),
-        (p.property_type, filters.property_type),
-        (p.listing_type, filters.status),
+        (p.zip_code, "zip_code"),
+        (p.state, "state"),
+        (p.property_type, "property_type"),
+        (p.listing_type, "status"),
     )
-    conditions.extend(column == value for column, value in exact if value is not None)
-    if filters.city is not None:
-        conditions.append(sa.func.lower(p.city) == filters.city.lower())
-    if filters.source is not None:
-        listed_on = sa.cast([{"kind": "listing", "name": filters.source}], JSONB)
-        conditions.append(p.enrichment_sources.contains(listed_on))
+    conditions.extend(
+        column == sa.bindparam(name, type_=column.type) for column, name in exact if name in names
+    )
+    if "city" in names:
+        conditions.append(sa.func.lower(p.city) == sa.bindparam("city", type_=p.city.type))
+    if "source" in names:
+        conditions.append(p.enrichment_sources.contains(sa.bindparam("source", type_=JSONB)))
     distress = score["distress_signals"]
-    if filters.distress == "any":
+    if "any_distress" in names:
         conditions.append(sa.func.jsonb_array_length(distress) > 0)
-    elif filters.distress is not None:
-        conditions.append(distress.contains(sa.cast([filters.distress], JSONB)))
+    if "distress" in names:
+        conditions.append(distress.contains(sa.bindparam("distress", type_=JSONB)))
     return conditions
 
 
-def _with_latest_score(filters: PropertyFilters, *columns: Any) -> sa.Select:
-    """`columns` of the homes matching `filters`, each joined with its latest score."""
+SHAPES = 256
+"""Search shapes (filters given, sort) whose statements are kept built."""
+
+PAGE = (sa.bindparam("limit", type_=sa.Integer), sa.bindparam("offset", type_=sa.Integer))
+"""The page of a search statement, bound like its filters."""
+
+
+def _with_latest_score(names: frozenset[str], *columns: Any) -> sa.Select:
+    """`columns` of the homes matching the filters `names`, each joined with its latest
+    score."""
     return (
         sa.select(*columns)
         .select_from(properties.outerjoin(LATEST_SCORE, sa.true()))
-        .where(*_conditions(filters, LATEST_FIGURES))
+        .where(*_conditions(names, LATEST_FIGURES))
     )
 
 
-def _latest_scores_by(filters: PropertyFilters, figure: str, *columns: Any) -> sa.Select:
-    """`columns` of the homes matching `filters` whose latest score has `figure`, read from
-    `property_scores` so that they can be walked in the order of the figure's index."""
+def _latest_scores_by(names: frozenset[str], figure: str, *columns: Any) -> sa.Select:
+    """`columns` of the homes matching the filters `names` whose latest score has `figure`,
+    read from `property_scores` so that they can be walked in the order of the figure's
+    index."""
     return (
         sa.select(*columns)
         .select_from(scores.join(properties, properties.c.id == scores.c.property_id))
         .where(is_latest_score(scores), SCORE_FIGURES[figure].is_not(None))
-        .where(*_conditions(filters, SCORE_FIGURES))
+        .where(*_conditions(names, SCORE_FIGURES))
     )
 
 
-async def count_matching(connection: AsyncConnection, filters: PropertyFilters) -> int:
-    """How many homes match `filters` (see `recent_total`); the latest scores are read only
+@lru_cache(maxsize=SHAPES)
+def matching(names: frozenset[str]) -> sa.Select:
+    """The ids of the homes matching the filters `names`; the latest scores are read only
     when a filter needs them."""
-    if any(getattr(filters, name) is not None for name in SCORE_FILTERS):
-        query = _with_latest_score(filters, properties.c.id)
-    else:
-        query = sa.select(properties.c.id).where(*_conditions(filters, LATEST_FIGURES))
-    return await recent_total(connection, query)
+    if names & SCORE_FILTERS:
+        return _with_latest_score(names, properties.c.id)
+    return sa.select(properties.c.id).where(*_conditions(names, LATEST_FIGURES))
+
+
+async def count_matching(connection: AsyncConnection, filters: PropertyFilters) -> int:
+    """How many homes match `filters` (see `recent_total`)."""
+    values = parameters(filters)
+    return await recent_total(connection, matching(frozenset(values)), values)
 
 
 def _direction(sort: SortKey) -> Callable[[Any], sa.UnaryExpression[Any]]:
     return sa.desc if sort.startswith("-") or sort == "newest" else sa.asc
 
 
-Reader = Callable[[AsyncConnection, sa.Select, bool], AsyncIterator[Row]]
-"""Reads the rows of a select; the flag says it is the search's last read (`fetch_rows`'s
-`alone`)."""
+@lru_cache(maxsize=SHAPES)
+def _page(names: frozenset[str], sort: SortKey) -> sa.Select:
+    """A page of the search rows of the filters `names` in a `sort` on the home's own
+    facts, ties broken by id, newest first."""
+    key = sort.lstrip("-")
+    order = (
+        (_direction(sort)(properties.c.created_at), _direction(sort)(properties.c.id))
+        if key in ("newest", "oldest")
+        else (_direction(sort)(PROPERTY_SORTS[key]).nulls_last(), properties.c.id.desc())
+    )
+    return (
+        _with_latest_score(names, *SEARCH_COLUMNS).order_by(*order).limit(PAGE[0]).offset(PAGE[1])
+    )
 
 
-async def _fetched(connection: AsyncConnection, query: sa.Select, last: bool) -> AsyncIterator[Row]:
-    for row in await fetch_rows(connection, query, alone=last):
+@lru_cache(maxsize=SHAPES)
+def _ranked_page(names: frozenset[str], sort: SortKey) -> sa.Select:
+    """A page of the search rows of the filters `names` whose latest score has the figure
+    of `sort`, in its order (ties by id, newest first)."""
+    figure = SCORE_SORTS[sort.lstrip("-")]
+    ranked = _latest_scores_by(names, figure, *PROPERTY_COLUMNS, *SCORE_COLUMNS)
+    return (
+        ranked.order_by(_direction(sort)(SCORE_FIGURES[figure]), properties.c.id.desc())
+        .limit(PAGE[0])
+        .offset(PAGE[1])
+    )
+
+
+@lru_cache(maxsize=SHAPES)
+def _ranked(names: frozenset[str], figure: str) -> sa.Select:
+    """The ids of the homes of `_ranked_page`, to count them."""
+    return _latest_scores_by(names, figure, properties.c.id)
+
+
+@lru_cache(maxsize=SHAPES)
+def _unranked_page(names: frozenset[str], figure: str) -> sa.Select:
+    """A page of the search rows of the filters `names` whose latest score lacks `figure`
+    (or who have none), newest first."""
+    return (
+        _with_latest_score(names, *SEARCH_COLUMNS)
+        .where(LATEST_FIGURES[figure].is_(None))
+        .order_by(properties.c.id.desc())
+        .limit(PAGE[0])
+        .offset(PAGE[1])
+    )
+
+
+Reader = Callable[[AsyncConnection, sa.Select, dict[str, Any], bool], AsyncIterator[Row]]
+"""Reads the rows of a select with the values of its parameters; the flag says it is the
+search's last read (`fetch_rows`'s `alone`)."""
+
+
+async def _fetched(
+    connection: AsyncConnection, query: sa.Select, values: dict[str, Any], last: bool
+) -> AsyncIterator[Row]:
+    for row in await fetch_rows(connection, query, alone=last, values=values):
         yield row
 
 
-async def streamed(connection: AsyncConnection, query: sa.Select, last: bool) -> AsyncIterator[Row]:
+async def streamed(
+    connection: AsyncConnection, query: sa.Select, values: dict[str, Any], last: bool
+) -> AsyncIterator[Row]:
     """The rows of `query`, read through a server-side cursor (for long exports), in the
     request's transaction (a server-side cursor lives in one)."""
-    result = await connection.stream(query)
+    result = await connection.stream(query, values)
     async for row in result.mappings():
         yield dict(row)
 
@@ -189,39 +278,31 @@ async def search(
     latest scores in the order of that figure's index and stops after the page; the homes
     without that figure (not scored yet) come after every home that has it.
     """
+    values = parameters(filters)
+    names = frozenset(values)
     key = sort.lstrip("-")
     if key not in SCORE_SORTS:
-        order = (
-            (_direction(sort)(properties.c.created_at), _direction(sort)(properties.c.id))
-            if key in ("newest", "oldest")
-            else (_direction(sort)(PROPERTY_SORTS[key]).nulls_last(), properties.c.id.desc())
-        )
-        query = _with_latest_score(filters, *SEARCH_COLUMNS).order_by(*order)
-        async for row in read(connection, query.limit(limit).offset(offset), True):
+        async for row in read(
+            connection, _page(names, sort), {**values, "limit": limit, "offset": offset}, True
+        ):
             yield row
         return
-    figure = SCORE_SORTS[key]
-    ranked = _latest_scores_by(filters, figure, *PROPERTY_COLUMNS, *SCORE_COLUMNS).order_by(
-        _direction(sort)(SCORE_FIGURES[figure]), properties.c.id.desc()
-    )
     listed = 0
-    async for row in read(connection, ranked.limit(limit).offset(offset), False):
+    ranked = _ranked_page(names, sort)
+    async for row in read(connection, ranked, {**values, "limit": limit, "offset": offset}, False):
         listed += 1
         yield row
     if listed == limit:
         return
+    figure = SCORE_SORTS[key]
     if listed:
         unranked_offset = 0
     else:
-        with_figure = _latest_scores_by(filters, figure, properties.c.id)
-        unranked_offset = max(offset - await recent_total(connection, with_figure), 0)
-    unranked = (
-        _with_latest_score(filters, *SEARCH_COLUMNS)
-        .where(LATEST_FIGURES[figure].is_(None))
-        .order_by(properties.c.id.desc())
-    )
-    page = unranked.limit(limit - listed).offset(unranked_offset)
-    async for row in read(connection, page, True):
+        unranked_offset = max(
+            offset - await recent_total(connection, _ranked(names, figure), values), 0
+        )
+    page = {**values, "limit": limit - listed, "offset": unranked_offset}
+    async for row in read(connection, _unranked_page(names, figure), page, True):
         yield row
 
 

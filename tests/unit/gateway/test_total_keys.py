@@ -1,15 +1,16 @@
-"""Page totals are reused by the statement they count: equal filters share one total,
-other values or other filters never do."""
+"""Page totals are reused by the statement they count and its values: equal filters share
+one total, other values or other filters never do."""
 
 from __future__ import annotations
 
 from services.gateway.queries import _statement_key
-from services.gateway.queries.properties import _with_latest_score, properties
+from services.gateway.queries.properties import matching, parameters
 from services.gateway.shapes.properties import PropertyFilters
 
 
 def key_of(**filters: object) -> object:
-    return _statement_key(_with_latest_score(PropertyFilters(**filters), properties.c.id))
+    values = parameters(PropertyFilters(**filters))
+    return _statement_key(matching(frozenset(values)), values)
 
 
 def test_equal_filters_share_a_total() -> None:
@@ -22,3 +23,11 @@ def test_other_values_or_filters_count_apart() -> None:
     assert seattle != key_of(min_score=60, city="Kent")
     assert seattle != key_of(max_score=60, city="Seattle")
     assert key_of(source="zillow") != key_of(source="redfin")
+    assert key_of(distress="any") != key_of(distress="tax_delinquent")
+
+
+def test_one_statement_serves_every_value_of_a_shape() -> None:
+    kent = parameters(PropertyFilters(city="Kent", min_price=1))
+    seattle = parameters(PropertyFilters(city="SEATTLE", min_price=2))
+    assert matching(frozenset(kent)) is matching(frozenset(seattle))
+    assert seattle == {"city": "seattle", "min_price": 2}
