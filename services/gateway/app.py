@@ -41,12 +41,16 @@ def build(settings: Settings) -> FastAPI:
     # No pre-ping: a connection the database dropped fails one request with a 503 and
     # Retry-After (api.problems), and the pool is refreshed; a ping would cost every request.
     engine = create_engine(settings, application_name=f"reos-{SERVICE}", pre_ping=False)
+    reads = create_engine(
+        settings, application_name=f"reos-{SERVICE}", pre_ping=False, snapshot_reads=True
+    )
     readiness = HealthChecks()
     gateway = Gateway(
         settings=settings,
         metrics=metrics,
         messaging=messaging,
         engine=engine,
+        reads=reads,
         store=ObjectStore(settings),
         readiness=readiness,
     )
@@ -71,6 +75,7 @@ def build(settings: Settings) -> FastAPI:
             settler.cancel()
             await messaging.broker.stop()
             await engine.dispose()
+            await reads.dispose()
             workers.worker_ended()
 
     app = FastAPI(

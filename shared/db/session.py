@@ -35,11 +35,28 @@ aggregate over a large table then takes one core for a little longer, instead of
 core of the machine at once while the work on the other connections waits for one."""
 
 
+SNAPSHOT_READS = (
+    "-c default_transaction_read_only=on -c default_transaction_isolation=repeatable\\ read"
+)
+"""Session defaults making every transaction a read-only snapshot (REPEATABLE READ READ
+ONLY), set by the server once per connection."""
+
+
 def create_engine(
-    settings: Settings, *, application_name: str = "reos", pre_ping: bool = True
+    settings: Settings,
+    *,
+    application_name: str = "reos",
+    pre_ping: bool = True,
+    snapshot_reads: bool = False,
 ) -> AsyncEngine:
     """The engine of a service. `pre_ping=False` saves a round trip per checkout for
-    request-serving code that turns a dropped connection into a retryable answer itself."""
+    request-serving code that turns a dropped connection into a retryable answer itself.
+    `snapshot_reads`: its connections can only read, each transaction in one snapshot
+    (`SNAPSHOT_READS`); set per checkout instead, the isolation level and the read-only flag
+    cost four calls to the driver a request (set, then reset on return to the pool)."""
+    connect_args: dict[str, Any] = {"application_name": application_name, "connect_timeout": 5}
+    if snapshot_reads:
+        connect_args["options"] = SNAPSHOT_READS
     return create_async_engine(
         async_url(settings.database_url),
         pool_size=settings.db_pool_size,
@@ -47,7 +64,7 @@ def create_engine(
         pool_pre_ping=pre_ping,
         json_serializer=json_bytes,
         json_deserializer=orjson.loads,
-        connect_args={"application_name": application_name, "connect_timeout": 5},
+        connect_args=connect_args,
     )
 
 

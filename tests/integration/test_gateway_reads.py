@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from psycopg.pq import TransactionStatus
 
 from services.gateway import queries
-from services.gateway.api.deps import _read_connection
 from services.gateway.app import build
+from shared.db.session import create_engine
 from shared.db.tables import (
     data_quality_metrics,
     enrichment_jobs,
@@ -405,7 +405,7 @@ async def test_platform_metrics_have_their_keys(
 
 
 async def test_a_page_shares_the_snapshot_of_its_count_and_is_read_alone_after(
-    engine: Any, scraped: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    settings: Settings, scraped: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Counted now, the total and the rows are read in one transaction; with the total
     reused, the page is the request's only read and runs outside any (no BEGIN, no
@@ -414,11 +414,13 @@ async def test_a_page_shares_the_snapshot_of_its_count_and_is_read_alone_after(
     query = sa.select(scraping_jobs.c.id).where(scraping_jobs.c.source == scraped["source"])
     order = (scraping_jobs.c.id.desc(),)
     pages = []
+    reads = create_engine(settings, snapshot_reads=True)
     for _ in range(2):
-        async with _read_connection(engine) as connection:
+        async with reads.connect() as connection:
             pages.append(await queries.page_of(connection, query, order, 50, 0))
             driver = (await connection.get_raw_connection()).driver_connection
             pages.append(driver.info.transaction_status)
+    await reads.dispose()
     counted, in_transaction, reused, outside = pages
     assert counted == reused == (3, [{"id": job} for job in sorted(scraped["jobs"], reverse=True)])
     assert in_transaction == TransactionStatus.INTRANS
@@ -428,12 +430,9 @@ async def test_a_page_shares_the_snapshot_of_its_count_and_is_read_alone_after(
 async def test_concurrent_reads_take_turns_on_the_pools_connections(settings: Settings) -> None:
     """Twenty requests at once on a pool of two: each waits its turn for one of the two
     connections; none opens a connection beyond the pool (which closed them again as
-    soon as they were idle: a new PostgreSQL backend per request). The one connection
-    past the pool allowed is the run settler's, whose passes (at start, then every two
-    seconds) take one of their own and may overlap the burst; without the turns, the
-    requests alone go past it."""
+    soon as they were idle: a new PostgreSQL backend per request)."""
     app = build(settings.model_copy(update={"db_pool_size": 2, "anonymous_reads": True}))
-    pool = app.state.gateway.engine.sync_engine.pool
+    pool = app.state.gateway.reads.sync_engine.pool
     most_opened = []
 
     async def read() -> int:
@@ -448,4 +447,22 @@ async def test_concurrent_reads_take_turns_on_the_pools_connections(settings: Se
     ):
         statuses = await asyncio.gather(*(read() for _ in range(20)))
     assert statuses == [200] * 20
-    assert max(most_opened) <= 1
+    assert max(most_opened) <= 0
+
+
+async def test_a_request_reads_one_snapshot_and_cannot_write(settings: Settings) -> None:
+    """The requests' connections are read-only snapshots from their first statement, with
+    nothing set per request."""
+    app = build(settings)
+    async with app.state.gateway.reads.connect() as connection:
+        shown = await connection.execute(
+            sa.text(
+                "SELECT current_setting('transaction_isolation'),"
+                " current_setting('transaction_read_only')"
+            )
+        )
+        assert shown.one() == ("repeatable read", "on")
+        with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
+            await connection.execute(sa.text("CREATE TEMPORARY TABLE scratch (id int)"))
+    await app.state.gateway.reads.dispose()
+    await app.state.gateway.engine.dispose()

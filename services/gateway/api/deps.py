@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -31,12 +30,14 @@ stops working at most this long after `keys revoke`."""
 
 @dataclass
 class Gateway:
-    """The long-lived resources of the gateway, built once in `app.build`."""
+    """The long-lived resources of the gateway, built once in `app.build`: `engine` for
+    writes and checks, `reads` (snapshot reads only) for the requests' reads."""
 
     settings: Settings
     metrics: ServiceMetrics
     messaging: Messaging
     engine: AsyncEngine
+    reads: AsyncEngine
     store: ObjectStore
     readiness: HealthChecks
     verified_keys: Recent[Principal | None] = field(
@@ -138,20 +139,11 @@ def require_scope(scope: Scope) -> Any:
     return Security(check, scopes=[scope])
 
 
-@asynccontextmanager
-async def _read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as connection:
-        await connection.execution_options(
-            isolation_level="REPEATABLE READ", postgresql_readonly=True
-        )
-        yield connection
-
-
 async def get_connection(gateway: GatewayDep) -> AsyncIterator[AsyncConnection]:
-    """A read-only connection for one request: a GET cannot write. Its queries share
+    """A connection of `reads` for one request: a GET cannot write. Its queries share
     one snapshot, so that a page's `total` and rows, or the parts of a statistic, agree
     while the services keep writing. Requests wait for one in the order they came."""
-    async with gateway.readers, _read_connection(gateway.engine) as connection:
+    async with gateway.readers, gateway.reads.connect() as connection:
         yield connection
 
 
