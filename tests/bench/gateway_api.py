@@ -69,9 +69,14 @@ STATS_PATHS = (
 )
 CITIES = ("Seattle", "Bellevue", "Redmond", "Kent", "Renton", "Kirkland", "Auburn", "Federal Way")
 
-# Rows made server-side with generate_series: fixed statements with bound sizes only.
-FILL_STATEMENTS = (
-    """
+# Rows made server-side with generate_series: fixed statements with bound sizes only. Per
+# table, in the order they depend on each other: the size its count is (None: it follows
+# the rows it is made from). A table is filled when it is empty.
+FILL_STATEMENTS: tuple[tuple[str, str | None, str], ...] = (
+    (
+        "properties",
+        "properties",
+        """
     INSERT INTO properties (property_key, address, city, state, zip_code, property_type,
         listing_type, bedrooms, bathrooms, sqft, lot_size, year_built, price, latitude,
         longitude, enrichment_sources, created_at, updated_at)
@@ -84,7 +89,11 @@ FILL_STATEMENTS = (
         now() - make_interval(secs => n), now() - make_interval(secs => n)
     FROM generate_series(1, :count) AS n
     """,
-    """
+    ),
+    (
+        "property_scores",
+        None,
+        """
     INSERT INTO property_scores (property_id, dag_run_id, overall_score, investment_score,
         risk_score, roi_estimate, model_version, input_hash, estimated_value, cap_rate,
         created_at, updated_at)
@@ -93,7 +102,26 @@ FILL_STATEMENTS = (
         p.price * 1.05, (p.id % 90) / 10.0, p.created_at, p.created_at
     FROM properties p
     """,
-    """
+    ),
+    (
+        "enrichment_jobs",
+        None,
+        """
+    INSERT INTO enrichment_jobs (dag_id, dag_run_id, property_id, enrichment_type, status,
+        data_sources_used, fields_enriched, source_event_id, started_at, completed_at,
+        created_at, updated_at)
+    SELECT 'enrichment_property', 'bench', p.id, 'property_data',
+        (ARRAY['success','success','success','failed','running'])[1 + p.id % 5],
+        '["census_geocoder","census_acs"]', '["latitude","longitude","demographics"]',
+        md5('enrichment' || p.id)::uuid, p.created_at, p.created_at + interval '40 ms',
+        p.created_at, p.created_at
+    FROM properties p
+    """,
+    ),
+    (
+        "scraping_jobs",
+        "jobs",
+        """
     INSERT INTO scraping_jobs (dag_id, dag_run_id, source, status, items_scraped,
         items_failed, request_event_id, started_at, completed_at, created_at, updated_at)
     SELECT 'scrape_listings', 'bench__' || (n / 50),
@@ -104,7 +132,11 @@ FILL_STATEMENTS = (
         now() - make_interval(secs => n * 2)
     FROM generate_series(1, :count) AS n
     """,
-    """
+    ),
+    (
+        "pipeline_runs",
+        "jobs",
+        """
     INSERT INTO pipeline_runs (dag_id, dag_run_id, execution_date, status, tasks_total,
         tasks_success, tasks_failed, duration_seconds, started_at, completed_at)
     SELECT 'scrape_listings', 'bench__' || n, now() - make_interval(secs => n * 100),
@@ -112,6 +144,7 @@ FILL_STATEMENTS = (
         now() - make_interval(secs => n * 100 - 30)
     FROM generate_series(1, CAST(:count AS int) / 50) AS n
     """,
+    ),
 )
 
 
@@ -143,14 +176,14 @@ def prepare_database(settings: Settings, bench: Settings, properties: int, jobs:
         for index in (index for table in metadata.sorted_tables for index in table.indexes):
             index.create(connection, checkfirst=True)
     with engine.begin() as connection:
-        filled = connection.scalar(sa.text("SELECT count(*) FROM properties"))
-        if not filled:
-            sizes = (properties, None, jobs, jobs)
-            for statement, count in zip(FILL_STATEMENTS, sizes, strict=True):
-                parameters: dict[str, Any] = {"cities": list(CITIES)}
-                if count is not None:
-                    parameters["count"] = count
-                connection.execute(sa.text(statement), parameters)
+        sizes = {"properties": properties, "jobs": jobs}
+        for table, size, statement in FILL_STATEMENTS:
+            if connection.scalar(sa.select(sa.func.count()).select_from(metadata.tables[table])):
+                continue
+            parameters: dict[str, Any] = {"cities": list(CITIES)}
+            if size is not None:
+                parameters["count"] = sizes[size]
+            connection.execute(sa.text(statement), parameters)
         connection.execute(sa.text("ANALYZE"))
     engine.dispose()
 
