@@ -313,13 +313,14 @@ property_scores = sa.Table(
     _updated_at(),
     sa.UniqueConstraint("property_id", "model_version", "input_hash"),
     sa.CheckConstraint("overall_score BETWEEN 0 AND 100", name="property_scores_overall_range"),
-    sa.Index(None, "overall_score"),
     sa.Index(None, "property_id", "id"),
     sa.Index(None, "created_at"),
     sa.Index(None, "dag_run_id"),
-    # The gateway's property search walks the latest scores in the order of these.
-    sa.Index(None, "cap_rate"),
-    sa.Index(None, "estimated_value"),
+    # The gateway walks the scores in the order of these figures, ties newest first, and
+    # stops after a page: the id makes the index's order the whole order (no sort of ties).
+    sa.Index(None, "overall_score", "id"),
+    sa.Index(None, "cap_rate", "id"),
+    sa.Index(None, "estimated_value", "id"),
     info={"owner": "scorer"},
 )
 

@@ -212,11 +212,12 @@ def _page(names: frozenset[str], sort: SortKey) -> sa.Select:
 @lru_cache(maxsize=SHAPES)
 def _ranked_page(names: frozenset[str], sort: SortKey) -> sa.Select:
     """A page of the search rows of the filters `names` whose latest score has the figure
-    of `sort`, in its order (ties by id, newest first)."""
+    of `sort`, in its order, ties by the score's id, newest first (the order of the
+    figure's index)."""
     figure = SCORE_SORTS[sort.lstrip("-")]
     ranked = _latest_scores_by(names, figure, *PROPERTY_COLUMNS, *SCORE_COLUMNS)
     return (
-        ranked.order_by(_direction(sort)(SCORE_FIGURES[figure]), properties.c.id.desc())
+        ranked.order_by(_direction(sort)(SCORE_FIGURES[figure]), scores.c.id.desc())
         .limit(PAGE[0])
         .offset(PAGE[1])
     )
@@ -274,9 +275,10 @@ async def search(
     """The homes matching `filters`, `limit` of them from `offset` in `sort` order, as
     search rows (SEARCH_COLUMNS).
 
-    Ties are broken by id, newest first. A sort on a figure of the score walks the
-    latest scores in the order of that figure's index and stops after the page; the homes
-    without that figure (not scored yet) come after every home that has it.
+    Ties are broken by id, newest first: the home's, or in a sort on a figure of the
+    score, the latest score's. Such a sort walks the latest scores in the order of that
+    figure's index and stops after the page; the homes without that figure (not scored
+    yet) come after every home that has it.
     """
     values = parameters(filters)
     names = frozenset(values)
