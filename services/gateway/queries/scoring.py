@@ -49,30 +49,33 @@ TOP_PROPERTY_COLUMNS = (
 )
 
 
-async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
-    """The latest score of each property (the highest id), best first, with the property.
-
-    Walks the scores best first and keeps those with no newer score of their property, so
-    it stops after `limit` rows instead of ranking every property.
-    """
-    query = (
-        sa.select(
-            scores.c.id.label("score_id"),
-            scores.c.property_id,
-            scores.c.overall_score,
-            scores.c.investment_score,
-            scores.c.risk_score,
-            scores.c.roi_estimate,
-            scores.c.model_version,
-            scores.c.created_at,
-            *TOP_PROPERTY_COLUMNS,
-        )
-        .join(properties, properties.c.id == scores.c.property_id)
-        .where(is_latest_score(scores))
-        .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
-        .limit(limit)
+TOP_PROPERTIES = (
+    sa.select(
+        scores.c.id.label("score_id"),
+        scores.c.property_id,
+        scores.c.overall_score,
+        scores.c.investment_score,
+        scores.c.risk_score,
+        scores.c.roi_estimate,
+        scores.c.model_version,
+        scores.c.created_at,
+        *TOP_PROPERTY_COLUMNS,
     )
-    return await fetch_rows(connection, query, alone=True)
+    .join(properties, properties.c.id == scores.c.property_id)
+    .where(is_latest_score(scores))
+    .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+"""The latest score of each property (the highest id), best first, with the property,
+`limit` of them; built once.
+
+It walks the scores in the order of their (overall_score, id) index and keeps those with
+no newer score of their property, so it stops after `limit` rows instead of ranking every
+property."""
+
+
+async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
+    return await fetch_rows(connection, TOP_PROPERTIES, alone=True, values={"limit": limit})
 
 
 async def list_scores(
