@@ -411,13 +411,16 @@ async def test_a_page_shares_the_snapshot_of_its_count_and_is_read_alone_after(
     reused, the page is the request's only read and runs outside any (no BEGIN, no
     ROLLBACK), with the same rows."""
     monkeypatch.setattr(queries, "EXACT_BELOW", 1)
-    query = sa.select(scraping_jobs.c.id).where(scraping_jobs.c.source == scraped["source"])
-    order = (scraping_jobs.c.id.desc(),)
+    listing = queries.Listing(
+        sa.select(scraping_jobs.c.id),
+        (scraping_jobs.c.id.desc(),),
+        {"source": queries.equals(scraping_jobs.c.source)},
+    )
     pages = []
     reads = create_engine(settings, snapshot_reads=True)
     for _ in range(2):
         async with reads.connect() as connection:
-            pages.append(await queries.page_of(connection, query, order, 50, 0))
+            pages.append(await listing.page(connection, {"source": scraped["source"]}, 50, 0))
             driver = (await connection.get_raw_connection()).driver_connection
             pages.append(driver.info.transaction_status)
     await reads.dispose()

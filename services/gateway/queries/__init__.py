@@ -177,19 +177,60 @@ def reused_when_large(
     return reused
 
 
-async def page_of(
-    connection: AsyncConnection,
-    query: sa.Select,
-    order_by: tuple[sa.ColumnElement[Any], ...],
-    limit: int,
-    offset: int,
-) -> tuple[int, list[Row]]:
-    """How many rows `query` selects (see `recent_total`), and the page of them in
-    `order_by` order: the last reads of the request. Counted now, the total and the rows
-    share the request's snapshot; with a reused total, the rows are its only read."""
-    total = await recent_total(connection, query)
-    page = query.order_by(*order_by).limit(limit).offset(offset)
-    return total, await fetch_rows(connection, page, alone=True)
+PAGE = (sa.bindparam("limit", type_=sa.BigInteger), sa.bindparam("offset", type_=sa.BigInteger))
+"""A page of a statement built once (`.limit(PAGE[0]).offset(PAGE[1])`), bound when read;
+bigint, as far as an offset may go."""
+
+Condition = Callable[[sa.BindParameter[Any]], sa.ColumnElement[bool]]
+"""A filter's condition on the parameter that carries its value."""
+
+
+def equals(column: sa.ColumnElement[Any]) -> Condition:
+    return lambda value: column == value
+
+
+class Listing:
+    """The statements of a list endpoint: `select` narrowed by the filters given (each the
+    condition of its name on a parameter of that name), in `order`, a page at a time.
+
+    Building a statement and keying it cost more than the rest of a page's work, so each
+    set of filters given is built once; a page binds the filters' values and its bounds.
+    """
+
+    def __init__(
+        self,
+        select: sa.Select,
+        order: tuple[sa.ColumnElement[Any], ...],
+        conditions: Mapping[str, Condition] | None = None,
+    ) -> None:
+        self.select = select
+        self.order = order
+        self.conditions = dict(conditions or {})
+        self._built: dict[frozenset[str], tuple[sa.Select, sa.Select]] = {}
+
+    def statements(self, names: frozenset[str]) -> tuple[sa.Select, sa.Select]:
+        """The rows matching the filters `names`, and a page of them in order."""
+        built = self._built.get(names)
+        if built is None:
+            matching = self.select.where(
+                *(self.conditions[name](sa.bindparam(name)) for name in sorted(names))
+            )
+            page = matching.order_by(*self.order).limit(PAGE[0]).offset(PAGE[1])
+            built = self._built[names] = (matching, page)
+        return built
+
+    async def page(
+        self, connection: AsyncConnection, filters: Mapping[str, Any], limit: int, offset: int
+    ) -> tuple[int, list[Row]]:
+        """How many rows match the filters given (the ones not None; see `recent_total`),
+        and the page of them from `offset`: the last reads of the request. Counted now,
+        the total and the rows share the request's snapshot; with a reused total, the rows
+        are its only read."""
+        values = {name: value for name, value in filters.items() if value is not None}
+        matching, page = self.statements(frozenset(values))
+        total = await recent_total(connection, matching, values)
+        bounds = {**values, "limit": limit, "offset": offset}
+        return total, await fetch_rows(connection, page, alone=True, values=bounds)
 
 
 def is_latest_score(score: sa.FromClause) -> sa.ColumnElement[bool]:

@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import (
     STATISTICS,
+    Listing,
     Row,
     covers_many,
+    equals,
     fetch_all,
     fetch_one,
     job_counts,
     latest_score_figure,
-    page_of,
     reused_when_large,
     since_hours,
 )
@@ -37,6 +38,13 @@ PROPERTY_LIST_COLUMNS = (
 )
 
 
+JOBS = Listing(
+    sa.select(jobs),
+    (jobs.c.created_at.desc(), jobs.c.id.desc()),
+    {"status": equals(jobs.c.status), "enrichment_type": equals(jobs.c.enrichment_type)},
+)
+
+
 async def list_jobs(
     connection: AsyncConnection,
     status: str | None,
@@ -44,17 +52,19 @@ async def list_jobs(
     limit: int,
     offset: int,
 ) -> tuple[int, list[Row]]:
-    query = sa.select(jobs)
-    if status is not None:
-        query = query.where(jobs.c.status == status)
-    if enrichment_type is not None:
-        query = query.where(jobs.c.enrichment_type == enrichment_type)
-    order = (jobs.c.created_at.desc(), jobs.c.id.desc())
-    return await page_of(connection, query, order, limit, offset)
+    filters = {"status": status, "enrichment_type": enrichment_type}
+    return await JOBS.page(connection, filters, limit, offset)
 
 
 async def get_job(connection: AsyncConnection, job_id: int) -> Row | None:
     return await fetch_one(connection, sa.select(jobs).where(jobs.c.id == job_id))
+
+
+PROPERTIES = Listing(
+    sa.select(*PROPERTY_LIST_COLUMNS),
+    (properties.c.created_at.desc(), properties.c.id.desc()),
+    {name: equals(properties.c[name]) for name in ("city", "state", "property_type")},
+)
 
 
 async def list_properties(
@@ -64,12 +74,7 @@ async def list_properties(
     offset: int,
 ) -> tuple[int, list[Row]]:
     """Properties matching every given filter exactly (city, state, property_type)."""
-    query = sa.select(*PROPERTY_LIST_COLUMNS)
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(properties.c[name] == value)
-    order = (properties.c.created_at.desc(), properties.c.id.desc())
-    return await page_of(connection, query, order, limit, offset)
+    return await PROPERTIES.page(connection, filters, limit, offset)
 
 
 async def get_property(connection: AsyncConnection, property_id: int) -> Row | None:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import (
+    PAGE,
     Row,
     fetch_all,
     fetch_one,
@@ -148,9 +149,6 @@ def _conditions(
 
 SHAPES = 256
 """Search shapes (filters given, sort) whose statements are kept built."""
-
-PAGE = (sa.bindparam("limit", type_=sa.Integer), sa.bindparam("offset", type_=sa.Integer))
-"""The page of a search statement, bound like its filters."""
 
 
 def _with_latest_score(names: frozenset[str], *columns: Any) -> sa.Select:

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import (
+    Listing,
     Row,
     fetch_all,
     fetch_one,
     fetch_rows,
     is_latest_score,
-    page_of,
     reused_when_large,
     since_hours,
     start_of,
@@ -78,6 +78,16 @@ async def top_properties(connection: AsyncConnection, limit: int) -> list[Row]:
     return await fetch_rows(connection, TOP_PROPERTIES, alone=True, values={"limit": limit})
 
 
+SCORES = Listing(
+    sa.select(*SCORE_COLUMNS),
+    (scores.c.overall_score.desc(), scores.c.id.desc()),
+    {
+        "min_score": lambda value: scores.c.overall_score >= value,
+        "max_score": lambda value: scores.c.overall_score <= value,
+    },
+)
+
+
 async def list_scores(
     connection: AsyncConnection,
     min_score: float | None,
@@ -85,13 +95,8 @@ async def list_scores(
     limit: int,
     offset: int,
 ) -> tuple[int, list[Row]]:
-    query = sa.select(*SCORE_COLUMNS)
-    if min_score is not None:
-        query = query.where(scores.c.overall_score >= min_score)
-    if max_score is not None:
-        query = query.where(scores.c.overall_score <= max_score)
-    order = (scores.c.overall_score.desc(), scores.c.id.desc())
-    return await page_of(connection, query, order, limit, offset)
+    filters = {"min_score": min_score, "max_score": max_score}
+    return await SCORES.page(connection, filters, limit, offset)
 
 
 async def get_score(connection: AsyncConnection, score_id: int) -> Row | None:

@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import (
+    Listing,
     Row,
+    equals,
     fetch_all,
     fetch_one,
     job_counts,
-    page_of,
     reused_when_large,
     since_hours,
     start_of,
@@ -27,27 +28,25 @@ prospects = prospect_queue
 PROCESSED_PROSPECT_STATUSES = ("enriched", "scored")
 
 
+JOBS = Listing(
+    sa.select(jobs),
+    (jobs.c.created_at.desc(), jobs.c.id.desc()),
+    {"status": equals(jobs.c.status), "source": equals(jobs.c.source)},
+)
+
+
 async def list_jobs(
     connection: AsyncConnection, status: str | None, source: str | None, limit: int, offset: int
 ) -> tuple[int, list[Row]]:
-    query = sa.select(jobs)
-    if status is not None:
-        query = query.where(jobs.c.status == status)
-    if source is not None:
-        query = query.where(jobs.c.source == source)
-    return await page_of(
-        connection, query, (jobs.c.created_at.desc(), jobs.c.id.desc()), limit, offset
-    )
+    return await JOBS.page(connection, {"status": status, "source": source}, limit, offset)
 
 
 async def get_job(connection: AsyncConnection, job_id: int) -> Row | None:
     return await fetch_one(connection, sa.select(jobs).where(jobs.c.id == job_id))
 
 
-async def list_prospects(
-    connection: AsyncConnection, status: str | None, source: str | None, limit: int, offset: int
-) -> tuple[int, list[Row]]:
-    query = sa.select(
+PROSPECTS = Listing(
+    sa.select(
         prospects.c.id,
         prospects.c.source,
         prospects.c.source_id,
@@ -57,13 +56,16 @@ async def list_prospects(
         prospects.c.created_at,
         prospects.c.updated_at,
         prospects.c.payload,
-    )
-    if status is not None:
-        query = query.where(prospects.c.status == status)
-    if source is not None:
-        query = query.where(prospects.c.source == source)
-    order = (prospects.c.created_at.desc(), prospects.c.id.desc())
-    return await page_of(connection, query, order, limit, offset)
+    ),
+    (prospects.c.created_at.desc(), prospects.c.id.desc()),
+    {"status": equals(prospects.c.status), "source": equals(prospects.c.source)},
+)
+
+
+async def list_prospects(
+    connection: AsyncConnection, status: str | None, source: str | None, limit: int, offset: int
+) -> tuple[int, list[Row]]:
+    return await PROSPECTS.page(connection, {"status": status, "source": source}, limit, offset)
 
 
 @reused_when_large(

@@ -3,9 +3,12 @@ one total, other values or other filters never do."""
 
 from __future__ import annotations
 
-from services.gateway.queries import _statement_key
+import sqlalchemy as sa
+
+from services.gateway.queries import Listing, _statement_key, equals
 from services.gateway.queries.properties import matching, parameters
 from services.gateway.shapes.properties import PropertyFilters
+from shared.db.tables import scraping_jobs
 
 
 def key_of(**filters: object) -> object:
@@ -31,3 +34,18 @@ def test_one_statement_serves_every_value_of_a_shape() -> None:
     seattle = parameters(PropertyFilters(city="SEATTLE", min_price=2))
     assert matching(frozenset(kent)) is matching(frozenset(seattle))
     assert seattle == {"city": "seattle", "min_price": 2}
+
+
+def test_a_listing_builds_each_set_of_filters_once_and_counts_values_apart() -> None:
+    listing = Listing(
+        sa.select(scraping_jobs.c.id),
+        (scraping_jobs.c.id.desc(),),
+        {"source": equals(scraping_jobs.c.source), "status": equals(scraping_jobs.c.status)},
+    )
+    matching, page = listing.statements(frozenset({"source"}))
+    assert listing.statements(frozenset({"source"})) == (matching, page)
+    assert listing.statements(frozenset()) != (matching, page)
+    assert _statement_key(matching, {"source": "zillow"}) != _statement_key(
+        matching, {"source": "redfin"}
+    )
+    assert "LIMIT" in str(page) and "WHERE" in str(matching)
