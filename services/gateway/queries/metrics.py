@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import (
+    Listing,
     Row,
+    equals,
     fetch_all,
     fetch_one,
-    fetch_rows,
     reused_when_large,
     since_hours,
     start_of,
@@ -84,23 +85,18 @@ async def overview(connection: AsyncConnection) -> Row:
     return await fetch_one(connection, query) or {}
 
 
+QUALITY = Listing(
+    sa.select(data_quality_metrics),
+    (data_quality_metrics.c.measured_at.desc(), data_quality_metrics.c.id.desc()),
+    {"metric_type": equals(data_quality_metrics.c.metric_type)},
+)
+
+
 async def quality_metrics(
     connection: AsyncConnection, metric_type: str | None, limit: int
 ) -> tuple[int, list[Row]]:
     """The newest measurements (of one metric type, if given) and how many there are."""
-    metrics = data_quality_metrics
-    condition = sa.true() if metric_type is None else metrics.c.metric_type == metric_type
-    total = await connection.scalar(
-        sa.select(sa.func.count()).select_from(metrics).where(condition)
-    )
-    rows = await fetch_rows(
-        connection,
-        sa.select(metrics)
-        .where(condition)
-        .order_by(metrics.c.measured_at.desc(), metrics.c.id.desc())
-        .limit(limit),
-    )
-    return int(total or 0), rows
+    return await QUALITY.page(connection, {"metric_type": metric_type}, limit, 0)
 
 
 async def _per_day(

@@ -25,12 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.gateway.pipelines import PIPELINES, PropertySelection, Stage
 from services.gateway.queries import (
+    Listing,
     Row,
+    equals,
     fetch_all,
     fetch_one,
     fetch_rows,
     latest_score_figure,
-    recent_total,
     reused_when_large,
     start_of,
     utc_day,
@@ -314,24 +315,25 @@ async def find_run(
     return current, view
 
 
-def _newest_first(query: sa.Select) -> sa.Select:
-    return query.order_by(pipeline_runs.c.execution_date.desc(), pipeline_runs.c.id.desc())
+RUNS = Listing(
+    sa.select(pipeline_runs),
+    (pipeline_runs.c.execution_date.desc(), pipeline_runs.c.id.desc()),
+    {"dag_id": equals(pipeline_runs.c.dag_id), "state": equals(pipeline_runs.c.status)},
+)
+"""Runs, newest first."""
 
 
 async def list_runs(
     connection: AsyncConnection, dag_id: str, state: str | None, limit: int, offset: int
 ) -> tuple[int, list[Row]]:
-    query = sa.select(pipeline_runs).where(pipeline_runs.c.dag_id == dag_id)
-    if state is not None:
-        query = query.where(pipeline_runs.c.status == state)
-    total = await recent_total(connection, query)
-    rows = await fetch_rows(connection, _newest_first(query).limit(limit).offset(offset))
+    total, rows = await RUNS.page(connection, {"dag_id": dag_id, "state": state}, limit, offset)
     return total, await current_runs(connection, rows)
 
 
 async def recent_runs(connection: AsyncConnection, limit: int) -> list[Row]:
-    query = _newest_first(sa.select(pipeline_runs)).limit(limit)
-    return await current_runs(connection, await fetch_rows(connection, query))
+    _, newest = RUNS.statements(frozenset())
+    rows = await fetch_rows(connection, newest, alone=True, values={"limit": limit, "offset": 0})
+    return await current_runs(connection, rows)
 
 
 PIPELINE_IDS = sa.values(sa.column("dag_id", sa.String), name="pipelines").data(
@@ -343,8 +345,9 @@ async def recent_runs_by_dag(connection: AsyncConnection, per_dag: int) -> Recen
     """The newest `per_dag` runs of every pipeline (an index walk on (dag_id,
     execution_date) per pipeline, not a ranking of every run)."""
     newest = (
-        _newest_first(sa.select(pipeline_runs))
+        sa.select(pipeline_runs)
         .where(pipeline_runs.c.dag_id == PIPELINE_IDS.c.dag_id)
+        .order_by(*RUNS.order)
         .limit(per_dag)
         .lateral("newest")
     )
