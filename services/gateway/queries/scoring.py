@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.gateway.queries import (
+    PAGE,
     Listing,
     Row,
     fetch_all,
@@ -64,7 +65,7 @@ TOP_PROPERTIES = (
     .join(properties, properties.c.id == scores.c.property_id)
     .where(is_latest_score(scores))
     .order_by(scores.c.overall_score.desc(), scores.c.id.desc())
-    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .limit(PAGE[0])
 )
 """The latest score of each property (the highest id), best first, with the property,
 `limit` of them; built once.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.gateway.queries import Listing, _statement_key, equals
+from services.gateway.queries import Listing, _plain_sql, _statement_key, equals
 from services.gateway.queries.properties import matching, parameters
 from services.gateway.shapes.properties import PropertyFilters
 from shared.db.tables import scraping_jobs
@@ -49,3 +49,19 @@ def test_a_listing_builds_each_set_of_filters_once_and_counts_values_apart() -> 
         matching, {"source": "redfin"}
     )
     assert "LIMIT" in str(page) and "WHERE" in str(matching)
+
+
+def test_a_page_has_its_bounds_written_into_the_sql_and_its_filters_bound() -> None:
+    """Bounds known to the planner let PostgreSQL plan a prepared page once; filter values
+    stay parameters."""
+    listing = Listing(
+        sa.select(scraping_jobs.c.id),
+        (scraping_jobs.c.id.desc(),),
+        {"source": equals(scraping_jobs.c.source)},
+    )
+    _, page = listing.statements(frozenset({"source"}))
+    plain = _plain_sql(page, {"source": "zillow", "limit": 50, "offset": 100})
+    assert plain is not None
+    sql, parameters = plain
+    assert "LIMIT 50 OFFSET 100" in sql
+    assert "zillow" not in sql and "zillow" in parameters.values()
