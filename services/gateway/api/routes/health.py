@@ -63,7 +63,7 @@ async def database(gateway: GatewayDep) -> dict[str, Any]:
     return {
         "status": "healthy",
         "database": "connected",
-        "pool": probes.pool_status(gateway.engine),
+        "pool": probes.pool_status(gateway.reads),
         "timestamp": health.timestamp(),
     }
 
