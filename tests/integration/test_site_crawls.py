@@ -2,10 +2,10 @@
 the running scraper service, PostgreSQL and Kafka.
 
 From start URLs: a loopback `FixtureSite` serves each site's saved pages, a search page
-(or search API body) and detail pages, at paths of its own. Search results whose link
-leads elsewhere are taken from the search page itself; the detail pages are start URLs
-too. What the crawl stores and announces is compared with what the site's parser reads in
-the same pages. All four crawls are requested at once.
+(or search API body) and detail pages, a detail page of one listing at that listing's own
+path. Search results whose link leads elsewhere are taken from the search page itself; the
+detail pages are start URLs too. What the crawl stores and announces is compared with what
+the site's parser reads in the same pages. All four crawls are requested at once.
 
 From a location: Zillow, Redfin and Realtor.com each answer on a loopback server of their
 own (`LAYOUTS`, the service's site origins point at them) for a few invented markets. A
@@ -69,8 +69,21 @@ SITE_PAGES = {
 }
 
 
+PLACEHOLDER_ORIGIN = "http://site.invalid"
+
+
 def page_path(site: str, name: str) -> str:
-    return f"/{site}/{name}"
+    """Where the loopback site serves a saved page: a detail page of one listing at that
+    listing's own path, as the site does (the search page may link to it: the crawl then
+    reads it once, in whichever order the pages answer), any other at a path of its own."""
+    own_path = f"/{site}/{name}"
+    if name == SITE_PAGES[site][0]:
+        return own_path
+    page = PARSERS[site].parse((FIXTURES / site / name).read_text(), PLACEHOLDER_ORIGIN + own_path)
+    urls = {listing.url for listing in page.listings}
+    if len(urls) == 1 and (url := urls.pop()) and url.startswith(PLACEHOLDER_ORIGIN + "/"):
+        return url.removeprefix(PLACEHOLDER_ORIGIN)
+    return own_path
 
 
 def site_routes() -> dict[str, Route]:
