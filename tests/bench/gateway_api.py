@@ -110,7 +110,7 @@ FILL_STATEMENTS: tuple[tuple[str, str | None, str], ...] = (
     INSERT INTO enrichment_jobs (dag_id, dag_run_id, property_id, enrichment_type, status,
         data_sources_used, fields_enriched, source_event_id, started_at, completed_at,
         created_at, updated_at)
-    SELECT 'enrichment_property', 'bench', p.id, 'property_data',
+    SELECT 'scrape_listings', 'bench__' || (p.id / 5), p.id, 'property_data',
         (ARRAY['success','success','success','failed','running'])[1 + p.id % 5],
         '["census_geocoder","census_acs"]', '["latitude","longitude","demographics"]',
         md5('enrichment' || p.id)::uuid, p.created_at, p.created_at + interval '40 ms',

@@ -361,6 +361,30 @@ async def test_run_state_and_tasks_are_derived_from_the_job_rows_of_the_run(
         await delete_run_rows(engine, run_id)
 
 
+async def test_tallies_of_more_runs_than_one_statement_takes_count_each_run_once(
+    engine: Any,
+) -> None:
+    first, last = unique_run_id("tally-first"), unique_run_id("tally-last")
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    others = [unique_run_id("tally-none") for _ in range(queries.RUNS_PER_TALLY + 5)]
+    for run_id in (first, last):
+        await insert_run_rows(engine, run_id, started)
+    try:
+        async with engine.connect() as connection:
+            # The last run is in a second statement, its id repeated in the spare slots.
+            tallies = await queries.stage_tallies(connection, [first, *others, last])
+    finally:
+        for run_id in (first, last):
+            await delete_run_rows(engine, run_id)
+
+    assert set(tallies) == {first, last}
+    for run_id in (first, last):
+        assert set(tallies[run_id]) == {"scrape", "enrich", "score"}
+        scrape, enrich = tallies[run_id]["scrape"], tallies[run_id]["enrich"]
+        assert (scrape.jobs_total, scrape.items_total, scrape.items_success) == (1, 2, 2)
+        assert (enrich.jobs_total, enrich.items_success) == (2, 2)
+
+
 async def test_runs_of_an_unknown_run_id_are_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/pipelines/dags/scrape_listings/runs/manual__nope/tasks")
     assert response.status_code == 404
