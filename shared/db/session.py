@@ -37,9 +37,13 @@ core of the machine at once while the work on the other connections waits for on
 
 SNAPSHOT_READS = (
     "-c default_transaction_read_only=on -c default_transaction_isolation=repeatable\\ read"
+    " -c TimeZone=UTC -c jit=off"
 )
-"""Session defaults making every transaction a read-only snapshot (REPEATABLE READ READ
-ONLY), set by the server once per connection."""
+"""Session defaults of a connection that serves reads, set by the server once per
+connection: every transaction a read-only snapshot (REPEATABLE READ READ ONLY); times in
+UTC, which psycopg reads three times faster than in a named zone such as the server's
+`Etc/UTC`; no JIT compilation, which cost a count over a large table 20 ms and more before
+it ran, longer than the count itself."""
 
 
 def create_engine(
@@ -51,9 +55,10 @@ def create_engine(
 ) -> AsyncEngine:
     """The engine of a service. `pre_ping=False` saves a round trip per checkout for
     request-serving code that turns a dropped connection into a retryable answer itself.
-    `snapshot_reads`: its connections can only read, each transaction in one snapshot
-    (`SNAPSHOT_READS`); set per checkout instead, the isolation level and the read-only flag
-    cost four calls to the driver a request (set, then reset on return to the pool)."""
+    `snapshot_reads`: its connections can only read, each transaction in one snapshot, with
+    the other session defaults of `SNAPSHOT_READS`; set per checkout instead, the isolation
+    level and the read-only flag cost four calls to the driver a request (set, then reset on
+    return to the pool)."""
     connect_args: dict[str, Any] = {"application_name": application_name, "connect_timeout": 5}
     if snapshot_reads:
         connect_args["options"] = SNAPSHOT_READS
