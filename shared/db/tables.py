@@ -164,8 +164,13 @@ properties = sa.Table(
     sa.Index(None, "prospect_id"),
     info={"owner": "enricher"},
 )
-# The gateway's property search matches cities in any letter case.
-sa.Index("ix_properties_lower_city", sa.func.lower(properties.c.city))
+# The gateway's property search matches cities in any letter case, newest first.
+sa.Index(
+    "ix_properties_lower_city_created_at",
+    sa.func.lower(properties.c.city),
+    properties.c.created_at,
+    properties.c.id,
+)
 # The enricher's market figures per ZIP read the homes for sale from this index alone.
 sa.Index(
     "ix_properties_for_sale_zip_code",

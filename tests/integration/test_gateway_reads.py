@@ -455,17 +455,19 @@ async def test_concurrent_reads_take_turns_on_the_pools_connections(settings: Se
 
 async def test_a_request_reads_one_snapshot_and_cannot_write(settings: Settings) -> None:
     """The requests' connections are read-only snapshots from their first statement, in
-    UTC and without JIT compilation, with nothing set per request."""
+    UTC, without JIT compilation and costing pages read out of order as read from memory,
+    with nothing set per request."""
     app = build(settings)
     async with app.state.gateway.reads.connect() as connection:
         shown = await connection.execute(
             sa.text(
                 "SELECT current_setting('transaction_isolation'),"
                 " current_setting('transaction_read_only'),"
-                " current_setting('TimeZone'), current_setting('jit')"
+                " current_setting('TimeZone'), current_setting('jit'),"
+                " current_setting('random_page_cost')"
             )
         )
-        assert shown.one() == ("repeatable read", "on", "UTC", "off")
+        assert shown.one() == ("repeatable read", "on", "UTC", "off", "1.1")
         with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
             await connection.execute(sa.text("CREATE TEMPORARY TABLE scratch (id int)"))
     await app.state.gateway.reads.dispose()
