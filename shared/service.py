@@ -28,6 +28,7 @@ from starlette.routing import Route
 from shared.db.session import async_url
 from shared.observability import ServiceMetrics
 from shared.settings import Settings
+from shared.workers import Workers
 
 Check = Callable[[], Awaitable[Any]]
 
@@ -144,9 +145,10 @@ def serve(
     """Wait for Kafka and PostgreSQL, then run `app` (ASGI) until SIGTERM/SIGINT.
 
     With `workers` > 1, `app` is the import path of a function making the app
-    (`"package.module:function"`) and uvicorn runs it in that many processes on one
-    socket, restarting any that dies; their metrics are summed by `PROMETHEUS_MULTIPROC_DIR`
-    (see `ServiceMetrics.exposition`), which the caller sets before. `loop` and `http` are
+    (`"package.module:function"`) and uvicorn runs it in that many processes, each on a
+    listening socket of its own (see `shared.workers`), replacing any that dies; their
+    metrics are summed by `PROMETHEUS_MULTIPROC_DIR` (see `ServiceMetrics.exposition`),
+    which the caller sets before. `loop` and `http` are
     uvicorn's event loop and HTTP parser (`uvloop` and `httptools` where installed).
 
     An unreachable dependency ends the process with one line naming it and exit code 2,
@@ -160,15 +162,17 @@ def serve(
     except DependencyUnavailable as error:
         print(f"reos-{service}: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.http_port or default_port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        workers=workers,
-        factory=isinstance(app, str),
-        loop=loop,
-        http=http,
-    )
+    options: dict[str, Any] = {
+        "host": settings.http_host,
+        "port": settings.http_port or default_port,
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "on",
+        "factory": isinstance(app, str),
+        "loop": loop,
+        "http": http,
+    }
+    if workers > 1:
+        Workers(uvicorn.Config(app, workers=workers, **options)).run()
+    else:
+        uvicorn.run(app, **options)
