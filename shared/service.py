@@ -173,6 +173,12 @@ def serve(
         "http": http,
     }
     if workers > 1:
-        Workers(uvicorn.Config(app, workers=workers, **options)).run()
+        try:
+            Workers(uvicorn.Config(app, workers=workers, **options)).run()
+        except OSError as error:
+            print(
+                f"reos-{service}: cannot listen on port {options['port']}: {error}", file=sys.stderr
+            )
+            raise SystemExit(1) from None
     else:
         uvicorn.run(app, **options)

@@ -47,21 +47,29 @@ class Workers:
         self.config = config
         self.processes: list[Process] = []
         self.stopping = threading.Event()
+        self.start_failed = False
 
     def run(self) -> None:
-        """Serve until SIGINT or SIGTERM, or until a worker cannot start."""
+        """Serve until SIGINT or SIGTERM, or until a worker cannot start (then exit with
+        uvicorn's code for it). Raises OSError, with no worker started, when the address
+        cannot be listened on."""
+        listeners = [self._listener() for _ in range(self.config.workers)]
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             signal.signal(stop_signal, lambda *_: self.stopping.set())
-        self.processes = [self._started() for _ in range(self.config.workers)]
+        self.processes = [self._started(listener) for listener in listeners]
         while not self.stopping.wait(CHECK_SECONDS):
             self._replace_the_dead()
         for process in self.processes:
             process.terminate()
         for process in self.processes:
             process.join()
+        if self.start_failed:
+            raise SystemExit(STARTUP_FAILURE)
 
-    def _started(self) -> Process:
-        listener = listening_socket(self.config.host, self.config.port, self.config.backlog)
+    def _listener(self) -> socket.socket:
+        return listening_socket(self.config.host, self.config.port, self.config.backlog)
+
+    def _started(self, listener: socket.socket) -> Process:
         process = Process(self.config, [listener])
         process.start()
         # The worker has its copy: with none left here, its socket leaves the group when
@@ -78,9 +86,15 @@ class Workers:
             if process.exitcode == STARTUP_FAILURE:
                 # It failed before serving: its replacement would fail the same way.
                 log.error("a worker could not start; stopping", extra={"pid": process.pid})
+                self.start_failed = True
                 self.stopping.set()
                 return
             if self.stopping.is_set():
                 return
             log.warning("a worker died; starting another", extra={"pid": process.pid})
-            self.processes[index] = self._started()
+            try:
+                self.processes[index] = self._started(self._listener())
+            except OSError as error:
+                log.error(
+                    "cannot listen for a new worker; trying again", extra={"error": str(error)}
+                )

@@ -1,8 +1,10 @@
-"""A service whose broker or database is unreachable says so in one line and exits."""
+"""A service whose broker or database is unreachable, or whose port is taken, says so in one
+line and exits."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -66,3 +68,15 @@ def test_a_configured_wait_retries_before_giving_up() -> None:
     assert result.returncode == 2
     assert elapsed >= 3
     assert f"cannot reach Kafka at 127.0.0.1:{port}" in result.stderr
+
+
+def test_gateway_workers_whose_port_is_taken_end_with_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result, _ = start("services.gateway", REOS_HTTP_PORT=str(port), REOS_GATEWAY_WORKERS="2")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"cannot listen on port {port}" in lines[0]
