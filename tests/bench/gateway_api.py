@@ -13,7 +13,9 @@ a running gateway has done that long before): requests per second, latency p50/p
 the CPU each request cost the gateway (all its processes: what one core serves is 1000 /
 that figure, and it depends far less than the others on what else runs on the machine),
 PostgreSQL, `wrk` and the whole machine, with what the machine's cores could serve at that
-cost (`machine_bound_rps`) and the load average.
+cost (`machine_bound_rps`), the load average, and how the connections were split over the
+gateway's workers (one second into the run: a worker holding most of them queues their
+requests on one core while another idles).
 Prints a table and writes bench-results/gateway_api.json.
 Targets: list and search endpoints >= 800 req/s with p99 < 50 ms; statistics endpoints
 p99 < 150 ms.
@@ -29,8 +31,11 @@ import re
 import resource
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from typing import Any
 
+import psutil
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -203,24 +208,46 @@ def cpu_ledger(gateway_pid: int) -> dict[str, float]:
     }
 
 
-def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, float]:
-    """Requests/s and latency percentiles (ms) of `wrk` on one URL."""
-    output = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-H",
-            f"X-API-Key: {key}",
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    figures = {
+def connections_per_worker(gateway_pid: int, port: int) -> list[int]:
+    """How many open connections to `port` each of the gateway's serving processes holds,
+    most first."""
+    supervisor = psutil.Process(gateway_pid)
+    held = []
+    for process in (supervisor, *supervisor.children(recursive=True)):
+        connections = [c for c in process.net_connections("tcp") if c.laddr.port == port]
+        if any(connection.status == psutil.CONN_LISTEN for connection in connections):
+            held.append(sum(c.status == psutil.CONN_ESTABLISHED for c in connections))
+    return sorted(held, reverse=True)
+
+
+def wrk(
+    url: str,
+    key: str,
+    connections: int,
+    seconds: int,
+    meanwhile: Callable[[], Any] | None = None,
+) -> dict[str, Any]:
+    """Requests/s and latency percentiles (ms) of `wrk` on one URL; with `meanwhile`, its
+    value one second into the run (as `meanwhile`)."""
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        f"X-API-Key: {key}",
+        url,
+    ]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as running:
+        noted = None
+        if meanwhile is not None:
+            time.sleep(min(1.0, seconds / 2))
+            noted = meanwhile()
+        output, _ = running.communicate()
+    if running.returncode:
+        raise subprocess.CalledProcessError(running.returncode, command, output)
+    figures: dict[str, Any] = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         "requests": float(re.search(r"(\d+) requests in", output).group(1)),  # type: ignore[union-attr]
     }
@@ -229,6 +256,8 @@ def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, float]:
         figures[f"p{percent}_ms"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     figures["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
+    if meanwhile is not None:
+        figures["meanwhile"] = noted
     return figures
 
 
@@ -256,7 +285,7 @@ def main() -> None:
     prepare_database(settings, bench, args.properties, args.jobs)
     key = asyncio.run(create_key(bench, "bench", frozenset({"read"})))
     port = free_port()
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, Any]] = {}
     out = REPO_ROOT / "bench-results" / "gateway_api.json"
     out.parent.mkdir(exist_ok=True)
     with running_services(
@@ -276,7 +305,14 @@ def main() -> None:
                 if args.warmup:
                     wrk(url, key, args.connections, args.warmup)
                 before = cpu_ledger(gateway.process.pid)
-                figures = wrk(url, key, args.connections, args.seconds)
+                figures = wrk(
+                    url,
+                    key,
+                    args.connections,
+                    args.seconds,
+                    meanwhile=lambda: connections_per_worker(gateway.process.pid, port),
+                )
+                split = figures.pop("meanwhile")
                 requests = max(figures["requests"], 1)
                 used = {
                     part: (seconds - before[part]) * 1000 / requests
@@ -290,6 +326,7 @@ def main() -> None:
                 figures["machine_bound_rps"] = round(1000 * CORES / used["machine"], 1)
                 figures["load_average_1m"] = os.getloadavg()[0]
                 figures["workers"] = workers
+                figures["connections_per_worker"] = split
                 results[path] = figures
                 print(
                     f"{path:<52} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms"
@@ -298,7 +335,8 @@ def main() -> None:
                     f" {figures['postgresql_cpu_ms_per_request']:5.2f} machine"
                     f" {figures['machine_cpu_ms_per_request']:5.2f} (bound"
                     f" {figures['machine_bound_rps']:6.0f} req/s)"
-                    f"  load {figures['load_average_1m']:4.1f}  workers {workers}"
+                    f"  load {figures['load_average_1m']:4.1f}"
+                    f"  connections {'/'.join(map(str, split))}"
                     f"  non-2xx {figures['non_2xx']:.0f}",
                     flush=True,
                 )
