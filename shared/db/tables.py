@@ -156,10 +156,12 @@ properties = sa.Table(
     sa.Column("source_listings", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     _created_at(),
     _updated_at(),
-    sa.Index(None, "city"),
-    sa.Index(None, "state"),
+    # The homes of a city, state or type newest first (the gateway's list of enriched
+    # homes), in the index's order.
+    sa.Index(None, "city", "created_at", "id"),
+    sa.Index(None, "state", "created_at", "id"),
     sa.Index(None, "zip_code"),
-    sa.Index(None, "property_type"),
+    sa.Index(None, "property_type", "created_at", "id"),
     sa.Index(None, "created_at"),
     sa.Index(None, "prospect_id"),
     info={"owner": "enricher"},
