@@ -91,3 +91,31 @@ async def test_the_number_of_keys_is_bounded() -> None:
     for key in ("a", "b", "c"):
         await recent.value(key, Counter())
     assert len(recent._entries) <= 2
+
+
+async def test_a_value_long_to_compute_is_kept_longer() -> None:
+    now = [0.0]
+    recent: Recent[int] = Recent(5.0, clock=lambda: now[0], max_busy=0.05)
+    calls = Counter()
+
+    async def one_second_long() -> int:
+        now[0] += 1.0
+        return await calls()
+
+    assert await recent.value("stat", one_second_long) == 1
+    # Computed in 1 s: kept 20 s from then, so that recomputing takes 5 % of the time.
+    now[0] = 20.9
+    assert await recent.value("stat", one_second_long) == 1
+    now[0] = 21.0
+    assert await recent.value("stat", one_second_long) == 2
+
+
+async def test_a_value_quick_to_compute_is_kept_the_given_time() -> None:
+    now = [0.0]
+    recent: Recent[int] = Recent(5.0, clock=lambda: now[0], max_busy=0.05)
+    compute = Counter()
+    assert await recent.value("total", compute) == 1
+    now[0] = 4.9
+    assert await recent.value("total", compute) == 1
+    now[0] = 5.0
+    assert await recent.value("total", compute) == 2
