@@ -5,8 +5,8 @@ date and kept those of the city: a page of Seattle's homes scoring 60 or more re
 thousand homes for fifty (0.8-1.0 ms of PostgreSQL). Indexed by (lower(city), created_at,
 id), it reads the city's homes alone, in the page's order (0.40-0.50 ms; the planner
 takes it with the gateway's reads costing a page out of order as a read from memory, see
-`shared.db.session.SNAPSHOT_READS`). The index replaces the one on lower(city), which it
-serves as well.
+`shared.db.session.READ_SESSION_DEFAULTS`). The index replaces the one on lower(city),
+which it serves as well.
 
 Revision ID: 0013
 Revises: 0012

@@ -35,7 +35,7 @@ aggregate over a large table then takes one core for a little longer, instead of
 core of the machine at once while the work on the other connections waits for one."""
 
 
-SNAPSHOT_READS = (
+READ_SESSION_DEFAULTS = (
     "-c default_transaction_read_only=on -c default_transaction_isolation=repeatable\\ read"
     " -c TimeZone=UTC -c jit=off -c random_page_cost=1.1"
 )
@@ -59,12 +59,12 @@ def create_engine(
     """The engine of a service. `pre_ping=False` saves a round trip per checkout for
     request-serving code that turns a dropped connection into a retryable answer itself.
     `snapshot_reads`: its connections can only read, each transaction in one snapshot, with
-    the other session defaults of `SNAPSHOT_READS`; set per checkout instead, the isolation
-    level and the read-only flag cost four calls to the driver a request (set, then reset on
-    return to the pool)."""
+    the other session defaults of `READ_SESSION_DEFAULTS`; set per checkout instead, the
+    isolation level and the read-only flag cost four calls to the driver a request (set,
+    then reset on return to the pool)."""
     connect_args: dict[str, Any] = {"application_name": application_name, "connect_timeout": 5}
     if snapshot_reads:
-        connect_args["options"] = SNAPSHOT_READS
+        connect_args["options"] = READ_SESSION_DEFAULTS
     return create_async_engine(
         async_url(settings.database_url),
         pool_size=settings.db_pool_size,

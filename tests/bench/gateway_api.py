@@ -32,7 +32,6 @@ import resource
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 from typing import Any
 
 import psutil
@@ -220,15 +219,8 @@ def connections_per_worker(gateway_pid: int, port: int) -> list[int]:
     return sorted(held, reverse=True)
 
 
-def wrk(
-    url: str,
-    key: str,
-    connections: int,
-    seconds: int,
-    meanwhile: Callable[[], Any] | None = None,
-) -> dict[str, Any]:
-    """Requests/s and latency percentiles (ms) of `wrk` on one URL; with `meanwhile`, its
-    value one second into the run (as `meanwhile`)."""
+def start_wrk(url: str, key: str, connections: int, seconds: int) -> subprocess.Popen[str]:
+    """`wrk` on one URL, running."""
     command = [
         "wrk",
         "-t1",
@@ -239,14 +231,19 @@ def wrk(
         f"X-API-Key: {key}",
         url,
     ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as running:
-        noted = None
-        if meanwhile is not None:
-            time.sleep(min(1.0, seconds / 2))
-            noted = meanwhile()
-        output, _ = running.communicate()
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+def wrk(url: str, key: str, connections: int, seconds: int) -> dict[str, Any]:
+    """Requests/s and latency percentiles (ms) of `wrk` on one URL."""
+    return wrk_figures(start_wrk(url, key, connections, seconds))
+
+
+def wrk_figures(running: subprocess.Popen[str]) -> dict[str, Any]:
+    """Requests/s and latency percentiles (ms) of a `wrk` run, once it ends."""
+    output, _ = running.communicate()
     if running.returncode:
-        raise subprocess.CalledProcessError(running.returncode, command, output)
+        raise subprocess.CalledProcessError(running.returncode, running.args, output)
     figures: dict[str, Any] = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         "requests": float(re.search(r"(\d+) requests in", output).group(1)),  # type: ignore[union-attr]
@@ -256,8 +253,6 @@ def wrk(
         figures[f"p{percent}_ms"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     figures["non_2xx"] = float(non_2xx.group(1)) if non_2xx else 0.0
-    if meanwhile is not None:
-        figures["meanwhile"] = noted
     return figures
 
 
@@ -305,14 +300,10 @@ def main() -> None:
                 if args.warmup:
                     wrk(url, key, args.connections, args.warmup)
                 before = cpu_ledger(gateway.process.pid)
-                figures = wrk(
-                    url,
-                    key,
-                    args.connections,
-                    args.seconds,
-                    meanwhile=lambda: connections_per_worker(gateway.process.pid, port),
-                )
-                split = figures.pop("meanwhile")
+                running = start_wrk(url, key, args.connections, args.seconds)
+                time.sleep(1)
+                split = connections_per_worker(gateway.process.pid, port)
+                figures = wrk_figures(running)
                 requests = max(figures["requests"], 1)
                 used = {
                     part: (seconds - before[part]) * 1000 / requests
