@@ -148,6 +148,32 @@ def test_property_page_shows_the_stored_valuation_and_score(
     assert page.problems == []
 
 
+def test_a_page_still_loading_never_replaces_the_one_asked_for_after_it(
+    gateway: str, page: Any, settings: Settings
+) -> None:
+    """The property list is held back while the reader follows a link to a home; when
+    the list arrives at last, the home's page stays."""
+    home = best_seeded_home(settings)
+    held: list[Any] = []
+    page.route(lambda url: "/api/properties?" in url, lambda route: held.append(route))
+    page.goto(gateway + "/#/properties")
+    for _ in range(500):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1
+    page.evaluate(f"location.hash = '#/property/{home['id']}'")
+    page.wait_for_selector("#estimated-value")
+    with page.expect_response(lambda response: "/api/properties?" in response.url) as late:
+        held[0].continue_()
+    late.value.finished()
+    # The list's answer has been read; its render runs within a few milliseconds of that.
+    page.wait_for_timeout(300)
+    assert page.locator("#filters").count() == 0
+    assert page.inner_text("#estimated-value") == dollars(home["estimated_value"])
+    assert page.problems == []
+
+
 def test_trigger_from_the_dashboard_starts_a_run_that_shows_up(
     gateway: str, page: Any, operator_key: str, settings: Settings
 ) -> None:

@@ -5,19 +5,21 @@ import * as views from "./views.js";
 
 const view = document.getElementById("view");
 
-function route() {
+function route(target) {
   const [path, search] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(search || "");
   const parts = (path || "/").split("/").filter(Boolean);
-  if (parts[0] === "properties") return views.properties(view, params);
-  if (parts[0] === "property" && parts[1]) return views.property(view, parts[1]);
-  if (parts[0] === "scraping") return views.scraping(view);
-  if (parts[0] === "deadletters") return views.deadLetters(view, params);
-  return views.overview(view);
+  if (parts[0] === "properties") return views.properties(target, params);
+  if (parts[0] === "property" && parts[1]) return views.property(target, parts[1]);
+  if (parts[0] === "scraping") return views.scraping(target);
+  if (parts[0] === "deadletters") return views.deadLetters(target, params);
+  return views.overview(target);
 }
 
-// Renders may overlap (a key entered while a page loads): the view is busy until the
-// latest one has finished, which is what a reader (or a test) waits for.
+// Renders may overlap (a link followed, or a key entered, while a page loads). Each one
+// builds its page in an element of its own and only the latest puts it on screen, so a
+// slow earlier page never replaces the one asked for after it. The view is busy until
+// the latest render has finished, which is what a reader (or a test) waits for.
 let latest = 0;
 
 async function render() {
@@ -25,17 +27,20 @@ async function render() {
   view.setAttribute("aria-busy", "true");
   const current = location.hash.split("?")[0] || "#/";
   for (const link of document.querySelectorAll("header nav a")) {
-    const target = link.getAttribute("href");
-    link.classList.toggle("active", target === current || (target !== "#/" && current.startsWith(target)));
+    const href = link.getAttribute("href");
+    link.classList.toggle("active", href === current || (href !== "#/" && current.startsWith(href)));
   }
+  const page = document.createElement("div");
   try {
-    await route();
+    await route(page);
   } catch (error) {
     const hint = error.status === 401 || error.status === 403 ? " Enter an API key above." : "";
-    view.innerHTML = `<p class="notice error"></p>`;
-    view.firstChild.textContent = `${error.message}${hint}`;
-  } finally {
-    if (generation === latest) view.removeAttribute("aria-busy");
+    page.innerHTML = `<p class="notice error"></p>`;
+    page.firstChild.textContent = `${error.message}${hint}`;
+  }
+  if (generation === latest) {
+    view.replaceChildren(page);
+    view.removeAttribute("aria-busy");
   }
 }
 
