@@ -145,11 +145,11 @@ def serve(
     """Wait for Kafka and PostgreSQL, then run `app` (ASGI) until SIGTERM/SIGINT.
 
     With `workers` > 1, `app` is the import path of a function making the app
-    (`"package.module:function"`) and uvicorn runs it in that many processes, each on a
-    listening socket of its own (see `shared.workers`), replacing any that dies; their
-    metrics are summed by `PROMETHEUS_MULTIPROC_DIR` (see `ServiceMetrics.exposition`),
-    which the caller sets before. `loop` and `http` are uvicorn's event loop and HTTP parser
-    (`uvloop` and `httptools` where installed).
+    (`"package.module:function"`) and uvicorn runs it in that many processes, to which
+    this process deals the connections it accepts (see `shared.workers`), replacing any
+    that dies; their metrics are summed by `PROMETHEUS_MULTIPROC_DIR` (see
+    `ServiceMetrics.exposition`), which the caller sets before. `loop` and `http` are
+    uvicorn's event loop and HTTP parser (`uvloop` and `httptools` where installed).
 
     An unreachable dependency ends the process with one line naming it and exit code 2,
     unless `REOS_STARTUP_WAIT_SECONDS` gives it time to come up.

@@ -1,22 +1,31 @@
-"""Several uvicorn processes serving one port, each listening on a socket of its own.
+"""Several uvicorn processes serving one port, its connections dealt to them in turn.
 
 uvicorn's own workers share one listening socket, and the first of them to wake accepts
 every connection waiting: twenty connections opened at once were split 17 to 3, 15 to 5
 or 20 to 0 between two workers, one worker queueing most requests while the other's core
-idled. Here each worker listens on its own socket of a SO_REUSEPORT group, and the kernel
-spreads new connections over the group's sockets (by a hash of their addresses).
+idled. A socket per worker in a SO_REUSEPORT group spread them by a hash of their
+addresses, which still split twenty 15 to 5 now and then. Here the supervisor accepts
+every connection itself and hands it to the workers in turn, over a Unix socket to each
+(`SCM_RIGHTS`): twenty connections opened at once are split 10 to 10, and those that
+replace closed ones keep the split even (a worker holding more loses more of them to
+closes, and gets as many new ones as the other). A proxy or a client holding a few
+long-lived connections is what makes the split matter; accepting costs the supervisor a
+few tens of microseconds a connection.
 
 `Workers` starts `config.workers` processes, replaces any that dies or stops answering
-(a new socket in the group: a dead worker's socket leaves the group with it, taking only
-the connections it had not yet accepted) and stops them all on SIGINT or SIGTERM.
+(a connection is handed to the next worker when one cannot take it) and stops them all
+on SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
 import threading
+from dataclasses import dataclass
+from functools import partial
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
@@ -27,25 +36,99 @@ log = logging.getLogger("reos.workers")
 CHECK_SECONDS = 0.5
 """How often the supervisor checks that every worker answers."""
 
+HANDOFF_SECONDS = 1.0
+"""How long handing a connection to a worker may wait before the next worker is tried."""
+
+HANDOFF_MESSAGE = b"c"
+
 
 def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
-    """A socket listening on (host, port) in the SO_REUSEPORT group of that address."""
+    """A socket listening on (host, port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind((host, port))
     listener.listen(backlog)
     return listener
 
 
+class HandedConnectionsServer(uvicorn.Server):
+    """A uvicorn server that listens on nothing: it serves the connections that arrive on
+    its channel from the supervisor, and ends when the supervisor closes the channel."""
+
+    def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
+        super().__init__(config)
+        self.channel = channel
+        self.handing: set[asyncio.Task[None]] = set()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])
+        loop = asyncio.get_running_loop()
+        self.channel.setblocking(False)
+        loop.add_reader(self.channel.fileno(), self._take_connections, loop)
+
+    def _take_connections(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            try:
+                message, fds, _, _ = socket.recv_fds(self.channel, 1, 8)
+            except BlockingIOError:
+                return
+            if not message and not fds:
+                loop.remove_reader(self.channel.fileno())
+                self.should_exit = True
+                return
+            for fd in fds:
+                task = loop.create_task(self._serve_connection(loop, socket.socket(fileno=fd)))
+                self.handing.add(task)
+                task.add_done_callback(self.handing.discard)
+
+    async def _serve_connection(
+        self, loop: asyncio.AbstractEventLoop, connection: socket.socket
+    ) -> None:
+        # uvicorn's HTTP protocols take these (typed as asyncio.Protocol, which does not).
+        protocol = partial(
+            self.config.http_protocol_class,  # type: ignore[call-arg]
+            config=self.config,
+            server_state=self.server_state,
+            app_state=self.lifespan.state,
+        )
+        try:
+            await loop.connect_accepted_socket(protocol, connection)
+        except OSError:
+            connection.close()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.channel.fileno() != -1:
+            asyncio.get_running_loop().remove_reader(self.channel.fileno())
+        await super().shutdown(sockets=[self.channel])
+
+
+class HandedConnectionsProcess(Process):
+    """A uvicorn worker process serving the connections handed to it on `channel`."""
+
+    def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
+        super().__init__(config, [channel])
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover
+        [channel] = sockets or []
+        self._server = HandedConnectionsServer(self.config, channel)
+        super().target(sockets=None)
+
+
+@dataclass
+class Worker:
+    process: HandedConnectionsProcess
+    channel: socket.socket
+    """The supervisor's end of the worker's Unix socket."""
+
+
 class Workers:
-    """The worker processes of `config` (an app given by import path), each with its own
-    listening socket."""
+    """The worker processes of `config` (an app given by import path) and the supervisor's
+    listening socket, whose connections it deals to them."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         self.config = config
-        self.processes: list[Process] = []
+        self.workers: list[Worker] = []
         self.stopping = threading.Event()
         self.start_failed = False
 
@@ -53,36 +136,63 @@ class Workers:
         """Serve until SIGINT or SIGTERM, or until a worker cannot start (then exit with
         uvicorn's code for it). Raises OSError, with no worker started, when the address
         cannot be listened on."""
-        listeners = [self._listener() for _ in range(self.config.workers)]
+        listener = listening_socket(self.config.host, self.config.port, self.config.backlog)
         for stop_signal in (signal.SIGINT, signal.SIGTERM):
             signal.signal(stop_signal, lambda *_: self.stopping.set())
-        self.processes = [self._started(listener) for listener in listeners]
+        self.workers = [self._started() for _ in range(self.config.workers)]
+        dealer = threading.Thread(target=self._deal, args=(listener,), daemon=True)
+        dealer.start()
         while not self.stopping.wait(CHECK_SECONDS):
             self._replace_the_dead()
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            process.join()
+        # Wakes the dealer blocked in accept() (closing alone would not, on Linux).
+        listener.shutdown(socket.SHUT_RDWR)
+        dealer.join()
+        listener.close()
+        for worker in self.workers:
+            worker.process.terminate()
+        for worker in self.workers:
+            worker.process.join()
+            worker.channel.close()
         if self.start_failed:
             raise SystemExit(STARTUP_FAILURE)
 
-    def _listener(self) -> socket.socket:
-        return listening_socket(self.config.host, self.config.port, self.config.backlog)
-
-    def _started(self, listener: socket.socket) -> Process:
-        process = Process(self.config, [listener])
+    def _started(self) -> Worker:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours.settimeout(HANDOFF_SECONDS)
+        process = HandedConnectionsProcess(self.config, theirs)
         process.start()
-        # The worker has its copy: with none left here, its socket leaves the group when
-        # it dies, instead of queueing connections that no process would accept.
-        listener.close()
-        return process
+        # The worker has its copy: with none left here, our end fails at once once it died.
+        theirs.close()
+        return Worker(process, ours)
+
+    def _deal(self, listener: socket.socket) -> None:
+        """Accepts every connection and hands it to the next worker that takes it."""
+        turn = 0
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                for _ in range(len(self.workers)):
+                    worker = self.workers[turn % len(self.workers)]
+                    turn += 1
+                    try:
+                        socket.send_fds(worker.channel, [HANDOFF_MESSAGE], [connection.fileno()])
+                        break
+                    except OSError:
+                        continue
+                # The worker has its copy; a connection no worker took is closed here.
 
     def _replace_the_dead(self) -> None:
-        for index, process in enumerate(self.processes):
+        for index, worker in enumerate(self.workers):
+            process = worker.process
             if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
                 continue
             process.kill()
             process.join()
+            worker.channel.close()
             if process.exitcode == STARTUP_FAILURE:
                 # It failed before serving: its replacement would fail the same way.
                 log.error("a worker could not start; stopping", extra={"pid": process.pid})
@@ -92,9 +202,4 @@ class Workers:
             if self.stopping.is_set():
                 return
             log.warning("a worker died; starting another", extra={"pid": process.pid})
-            try:
-                self.processes[index] = self._started(self._listener())
-            except OSError as error:
-                log.error(
-                    "cannot listen for a new worker; trying again", extra={"error": str(error)}
-                )
+            self.workers[index] = self._started()

@@ -1,6 +1,6 @@
-"""The gateway in several processes (`REOS_GATEWAY_WORKERS`): uvicorn's workers, each on a
-listening socket of its own (`shared.workers`), with its own connection pool, caches and
-Kafka producer.
+"""The gateway in several processes (`REOS_GATEWAY_WORKERS`): uvicorn's workers, dealt the
+connections in turn by the process that listens (`shared.workers`), each with its own
+connection pool, caches and Kafka producer.
 
 Their Prometheus metrics are kept in prometheus_client's multiprocess mode: each process
 writes its values to files in `PROMETHEUS_MULTIPROC_DIR` and `/metrics`, whichever process

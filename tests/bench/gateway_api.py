@@ -208,14 +208,21 @@ def cpu_ledger(gateway_pid: int) -> dict[str, float]:
 
 
 def connections_per_worker(gateway_pid: int, port: int) -> list[int]:
-    """How many open connections to `port` each of the gateway's serving processes holds,
+    """How many open connections to `port` each of the gateway's worker processes holds,
     most first."""
     supervisor = psutil.Process(gateway_pid)
-    held = []
-    for process in (supervisor, *supervisor.children(recursive=True)):
-        connections = [c for c in process.net_connections("tcp") if c.laddr.port == port]
-        if any(connection.status == psutil.CONN_LISTEN for connection in connections):
-            held.append(sum(c.status == psutil.CONN_ESTABLISHED for c in connections))
+    serving = [
+        process
+        for process in (supervisor, *supervisor.children(recursive=True))
+        if "spawn_main" in " ".join(process.cmdline())
+    ] or [supervisor]
+    held = [
+        sum(
+            c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+            for c in process.net_connections("tcp")
+        )
+        for process in serving
+    ]
     return sorted(held, reverse=True)
 
 
