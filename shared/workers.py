@@ -13,8 +13,8 @@ long-lived connections is what makes the split matter; accepting costs the super
 few tens of microseconds a connection.
 
 `Workers` starts `config.workers` processes, replaces any that dies or stops answering
-(a connection is handed to the next worker when one cannot take it) and stops them all
-on SIGINT or SIGTERM.
+(a connection is handed to the next worker when one cannot take it, and a replacement is
+dealt connections once its app has started) and stops them all on SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -40,6 +41,9 @@ HANDOFF_SECONDS = 1.0
 """How long handing a connection to a worker may wait before the next worker is tried."""
 
 HANDOFF_MESSAGE = b"c"
+
+ACCEPT_RETRY_SECONDS = 0.1
+"""How long the supervisor waits after a failed accept() before the next."""
 
 
 def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
@@ -120,6 +124,11 @@ class Worker:
     process: HandedConnectionsProcess
     channel: socket.socket
     """The supervisor's end of the worker's Unix socket."""
+    replacing: bool = False
+    """It replaces a worker that died and its app has not started yet: while another
+    worker is not in that state, it is dealt nothing (its first connections would wait
+    for its start). The workers started with the gateway are dealt connections at once;
+    those wait in their sockets until they start, as in a listening socket's queue."""
 
 
 class Workers:
@@ -143,7 +152,7 @@ class Workers:
         dealer = threading.Thread(target=self._deal, args=(listener,), daemon=True)
         dealer.start()
         while not self.stopping.wait(CHECK_SECONDS):
-            self._replace_the_dead()
+            self._check_workers()
         # Wakes the dealer blocked in accept() (closing alone would not, on Linux).
         listener.shutdown(socket.SHUT_RDWR)
         dealer.join()
@@ -156,14 +165,15 @@ class Workers:
         if self.start_failed:
             raise SystemExit(STARTUP_FAILURE)
 
-    def _started(self) -> Worker:
+    def _started(self, replacing: bool = False) -> Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         ours.settimeout(HANDOFF_SECONDS)
         process = HandedConnectionsProcess(self.config, theirs)
         process.start()
-        # The worker has its copy: with none left here, our end fails at once once it died.
+        # The worker has its copy: with none left here, a hand-off to it fails at once once
+        # it is dead.
         theirs.close()
-        return Worker(process, ours)
+        return Worker(process, ours, replacing)
 
     def _deal(self, listener: socket.socket) -> None:
         """Accepts every connection and hands it to the next worker that takes it."""
@@ -171,12 +181,18 @@ class Workers:
         while True:
             try:
                 connection, _ = listener.accept()
-            except OSError:
-                return
+            except OSError as error:
+                if self.stopping.is_set():
+                    return
+                # Out of file descriptors, say: the connections open now will close.
+                log.error("cannot accept a connection", extra={"error": str(error)})
+                time.sleep(ACCEPT_RETRY_SECONDS)
+                continue
             with connection:
                 connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                for _ in range(len(self.workers)):
-                    worker = self.workers[turn % len(self.workers)]
+                dealt = [worker for worker in self.workers if not worker.replacing] or self.workers
+                for _ in range(len(dealt)):
+                    worker = dealt[turn % len(dealt)]
                     turn += 1
                     try:
                         socket.send_fds(worker.channel, [HANDOFF_MESSAGE], [connection.fileno()])
@@ -185,10 +201,13 @@ class Workers:
                         continue
                 # The worker has its copy; a connection no worker took is closed here.
 
-    def _replace_the_dead(self) -> None:
+    def _check_workers(self) -> None:
+        timeout = self.config.timeout_worker_healthcheck
         for index, worker in enumerate(self.workers):
             process = worker.process
-            if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+            if process.is_alive(timeout=timeout):
+                if worker.replacing:
+                    worker.replacing = not process.is_ready(timeout=timeout)
                 continue
             process.kill()
             process.join()
@@ -202,4 +221,4 @@ class Workers:
             if self.stopping.is_set():
                 return
             log.warning("a worker died; starting another", extra={"pid": process.pid})
-            self.workers[index] = self._started()
+            self.workers[index] = self._started(replacing=True)

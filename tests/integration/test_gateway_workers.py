@@ -123,7 +123,8 @@ def test_a_killed_worker_is_replaced_and_its_counts_stay(gateway: ServiceProcess
     for _ in range(5):
         assert httpx.get(gateway.url + PATH, timeout=10).status_code == 200
     before = counted(gateway)
-    victim = workers(gateway)[0]
+    originals = workers(gateway)
+    victim = originals[0]
     victim.send_signal(signal.SIGKILL)
     victim.wait(10)
     deadline = time.monotonic() + 30
@@ -135,3 +136,13 @@ def test_a_killed_worker_is_replaced_and_its_counts_stay(gateway: ServiceProcess
     for _ in range(20):
         assert httpx.get(gateway.url + PATH, timeout=10).status_code == 200
     assert counted(gateway) == before + 20
+    # Once its app has started, the replacement is dealt connections too.
+    processes = workers(gateway)
+    [replacement] = [process for process in processes if process not in originals]
+    served_by: set[int] = set()
+    with ExitStack() as connections:
+        while replacement.pid not in served_by:
+            assert time.monotonic() < deadline, gateway.log_tail()
+            client_port = answered_on_a_connection_of_its_own(gateway, connections)
+            served_by.add(serving_worker(processes, client_port))
+            time.sleep(0.1)
