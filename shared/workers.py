@@ -77,7 +77,10 @@ class HandedConnectionsServer(uvicorn.Server):
                 message, fds, _, _ = socket.recv_fds(self.channel, 1, 8)
             except BlockingIOError:
                 return
+            except OSError:
+                message, fds = b"", []
             if not message and not fds:
+                # The supervisor is gone: no connection will come; end as on SIGTERM.
                 loop.remove_reader(self.channel.fileno())
                 self.should_exit = True
                 return

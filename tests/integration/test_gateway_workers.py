@@ -1,8 +1,8 @@
 """The gateway as several processes (`REOS_GATEWAY_WORKERS=2`), on the real stack: the
 supervisor alone listens and deals connections to the workers in turn, so connections
 opened at once are split evenly, `/metrics` counts the requests of both whichever answers
-it, and a worker that dies is replaced without the counts going back or a connection left
-unanswered."""
+it, a worker that dies is replaced without the counts going back or a connection left
+unanswered, and no worker is left serving alone when the supervisor is killed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import psutil
@@ -146,3 +147,18 @@ def test_a_killed_worker_is_replaced_and_its_counts_stay(gateway: ServiceProcess
             client_port = answered_on_a_connection_of_its_own(gateway, connections)
             served_by.add(serving_worker(processes, client_port))
             time.sleep(0.1)
+
+
+def test_the_workers_end_when_their_supervisor_is_killed(
+    stack_env: dict[str, str], tmp_path: Path
+) -> None:
+    """No worker is left serving alone: with the supervisor gone, no connection can come."""
+    with running_services(
+        ["services.gateway"], tmp_path, extra_env={"REOS_GATEWAY_WORKERS": "2"}
+    ) as started:
+        gateway = started["gateway"]
+        processes = workers(gateway)
+        assert len(processes) == 2
+        gateway.process.kill()
+        _, alive = psutil.wait_procs(processes, timeout=30)
+        assert alive == [], gateway.log_tail()
