@@ -41,6 +41,8 @@ HANDOFF_SECONDS = 1.0
 """How long handing a connection to a worker may wait before the next worker is tried."""
 
 HANDOFF_MESSAGE = b"c"
+"""The byte a hand-off carries beside the connection's descriptor (a message without one
+is the channel's end)."""
 
 ACCEPT_RETRY_SECONDS = 0.1
 """How long the supervisor waits after a failed accept() before the next."""
