@@ -69,6 +69,13 @@ class HandedConnectionsServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
+        # uvicorn's HTTP protocols take these (typed as asyncio.Protocol, which does not).
+        self.protocol = partial(
+            self.config.http_protocol_class,  # type: ignore[call-arg]
+            config=self.config,
+            server_state=self.server_state,
+            app_state=self.lifespan.state,
+        )
         loop = asyncio.get_running_loop()
         self.channel.setblocking(False)
         loop.add_reader(self.channel.fileno(), self._take_connections, loop)
@@ -94,15 +101,8 @@ class HandedConnectionsServer(uvicorn.Server):
     async def _serve_connection(
         self, loop: asyncio.AbstractEventLoop, connection: socket.socket
     ) -> None:
-        # uvicorn's HTTP protocols take these (typed as asyncio.Protocol, which does not).
-        protocol = partial(
-            self.config.http_protocol_class,  # type: ignore[call-arg]
-            config=self.config,
-            server_state=self.server_state,
-            app_state=self.lifespan.state,
-        )
         try:
-            await loop.connect_accepted_socket(protocol, connection)
+            await loop.connect_accepted_socket(self.protocol, connection)
         except OSError:
             connection.close()
 

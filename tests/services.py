@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared import topics
@@ -37,6 +38,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def worker_processes(supervisor_pid: int) -> list[psutil.Process]:
+    """The worker processes of a service run in several (`shared.workers`: started by
+    multiprocessing's spawn), not their supervisor."""
+    return [
+        child
+        for child in psutil.Process(supervisor_pid).children()
+        if "spawn_main" in " ".join(child.cmdline())
+    ]
 
 
 class ServiceProcess:

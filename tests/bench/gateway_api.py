@@ -42,7 +42,7 @@ from services.gateway.cli import create_key
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
 from tests.bench.cpu import machine_busy_seconds, process_tree_seconds, stack_seconds
-from tests.services import free_port, running_services
+from tests.services import free_port, running_services, worker_processes
 
 LIST_PATHS = (
     "/api/enrichment/properties",
@@ -210,12 +210,7 @@ def cpu_ledger(gateway_pid: int) -> dict[str, float]:
 def connections_per_worker(gateway_pid: int, port: int) -> list[int]:
     """How many open connections to `port` each of the gateway's worker processes holds,
     most first."""
-    supervisor = psutil.Process(gateway_pid)
-    serving = [
-        process
-        for process in (supervisor, *supervisor.children(recursive=True))
-        if "spawn_main" in " ".join(process.cmdline())
-    ] or [supervisor]
+    serving = worker_processes(gateway_pid) or [psutil.Process(gateway_pid)]
     held = [
         sum(
             c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port

@@ -19,7 +19,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.services import ServiceProcess, running_services
+from tests.services import ServiceProcess, running_services, worker_processes
 
 pytestmark = pytest.mark.stack
 
@@ -42,13 +42,7 @@ def gateway(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
 
 
 def workers(gateway: ServiceProcess) -> list[psutil.Process]:
-    """The gateway's worker processes (started by multiprocessing's spawn; not their
-    supervisor)."""
-    return [
-        child
-        for child in psutil.Process(gateway.process.pid).children()
-        if "spawn_main" in " ".join(child.cmdline())
-    ]
+    return worker_processes(gateway.process.pid)
 
 
 def listeners(process: psutil.Process, port: int) -> list[psutil._common.pconn]:

@@ -314,12 +314,12 @@ def details(
     every score of it, newest first (full rows); `documents` its packets, newest first."""
     latest = scores[0] if scores else None
     packets = [document_row(document) for document in documents]
+    facts = summary(row) | {
+        "listing_type": row["listing_type"],
+        "enrichment_data": row["enrichment_data"] or {},
+    }
     return PropertyDetails(
-        **{
-            **summary(row),
-            "listing_type": row["listing_type"],
-            "enrichment_data": row["enrichment_data"] or {},
-        },
+        **facts,
         listing=ListingOrigin(**origin) if origin else None,
         valuation=valuation(latest) if latest else None,
         score=latest_score(latest) if latest else None,

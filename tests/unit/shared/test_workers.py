@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import uvicorn
 
-from shared.workers import Worker, Workers, listening_socket
+from shared.workers import HANDOFF_MESSAGE, Worker, Workers, listening_socket
 
 
 def dealt_connections(replacing: list[bool], gone: set[int], count: int) -> dict[int, list[Any]]:
@@ -39,7 +39,7 @@ def dealt_connections(replacing: list[bool], gone: set[int], count: int) -> dict
         readable, _, _ = select.select(list(live), [], [], deadline - time.monotonic())
         for theirs in readable:
             message, fds, _, _ = socket.recv_fds(theirs, 1, 1)
-            assert message == b"c" and len(fds) == 1
+            assert message == HANDOFF_MESSAGE and len(fds) == 1
             with socket.socket(fileno=fds[0]) as connection:
                 dealt.setdefault(live[theirs], []).append(mine[connection.getpeername()])
     supervisor.stopping.set()
