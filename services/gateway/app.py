@@ -20,7 +20,7 @@ from services.gateway.api.instrumentation import HttpMetrics, RequestMetricsMidd
 from services.gateway.api.limits import RequestSizeLimit
 from services.gateway.api.routes import ROUTERS
 from services.gateway.queries import pipelines as pipeline_runs
-from shared.db.session import create_engine
+from shared.db.session import create_engine, create_reads_engine
 from shared.messaging import Messaging
 from shared.observability import ServiceMetrics, configure_logging
 from shared.service import HealthChecks, observability_routes, ping_database, ping_kafka
@@ -41,9 +41,7 @@ def build(settings: Settings) -> FastAPI:
     # No pre-ping: a connection the database dropped fails one request with a 503 and
     # Retry-After (api.problems), and the pool is refreshed; a ping would cost every request.
     engine = create_engine(settings, application_name=f"reos-{SERVICE}", pre_ping=False)
-    reads = create_engine(
-        settings, application_name=f"reos-{SERVICE}", pre_ping=False, snapshot_reads=True
-    )
+    reads = create_reads_engine(settings, application_name=f"reos-{SERVICE}")
     readiness = HealthChecks()
     gateway = Gateway(
         settings=settings,

@@ -79,7 +79,9 @@ async def test_ready_and_live(client: httpx.AsyncClient) -> None:
     assert (live.status_code, live.json()["status"]) == (200, "alive")
 
 
-async def test_ready_is_503_problem_when_the_database_is_unreachable(settings: Settings) -> None:
+async def test_ready_and_reads_are_503_problems_when_the_database_is_unreachable(
+    settings: Settings,
+) -> None:
     unreachable = settings.model_copy(
         update={
             # No key can be checked without the database: this gateway lets readers in.
@@ -92,12 +94,16 @@ async def test_ready_is_503_problem_when_the_database_is_unreachable(settings: S
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         ready = await client.get("/api/health/ready")
         database = await client.get("/api/health/database")
+        scores = await client.get("/api/scoring/scores")
     assert ready.status_code == 503
     assert ready.headers["content-type"] == "application/problem+json"
     assert ready.json()["detail"]["status"] == "not ready"
     assert "database" in ready.json()["detail"]["error"]
     assert database.status_code == 503
     assert database.json()["detail"]["database"] == "disconnected"
+    # A read's connection cannot be opened: an outage to retry, not a fault of the server.
+    assert (scores.status_code, scores.headers["retry-after"]) == (503, "5")
+    assert scores.headers["content-type"] == "application/problem+json"
 
 
 async def test_probes_and_request_metrics_are_served(client: httpx.AsyncClient) -> None:

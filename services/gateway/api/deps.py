@@ -14,6 +14,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.gateway import security
+from services.gateway.api.problems import DatabaseUnreachable
 from services.gateway.caching import Recent
 from services.gateway.queries import keys as key_store
 from services.gateway.security import ANONYMOUS_READER, Principal, Scope
@@ -143,8 +144,16 @@ async def get_connection(gateway: GatewayDep) -> AsyncIterator[AsyncConnection]:
     """A connection of `reads` for one request: a GET cannot write. Its queries share
     one snapshot, so that a page's `total` and rows, or the parts of a statistic, agree
     while the services keep writing. Requests wait for one in the order they came."""
-    async with gateway.readers, gateway.reads.connect() as connection:
-        yield connection
+    async with gateway.readers:
+        connection = gateway.reads.connect()
+        try:
+            await connection.start()
+        except (OSError, TimeoutError) as error:
+            raise DatabaseUnreachable(repr(error)) from error
+        try:
+            yield connection
+        finally:
+            await connection.close()
 
 
 ConnectionDep = Annotated[AsyncConnection, Depends(get_connection)]

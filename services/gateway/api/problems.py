@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+from asyncpg import PostgresError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -26,6 +27,13 @@ UNEXPECTED_DETAIL = "An unexpected error occurred; it has been logged."
 DATABASE_UNAVAILABLE_DETAIL = "The database is unavailable or busy; try again shortly."
 
 log = logging.getLogger("reos.gateway.errors")
+
+
+class DatabaseUnreachable(Exception):
+    """No connection to the database could be opened for a request (refused, reset, timed
+    out). The reads' driver, asyncpg, raises these as plain `OSError` and `TimeoutError`,
+    which SQLAlchemy passes on unwrapped: named where the connection is opened, they answer
+    503 like any other outage, not 500."""
 
 
 def problem(
@@ -78,18 +86,41 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _invalid_value(request: Request, error: Exception) -> JSONResponse:
-    """A value the database refused as data (out of range, a NUL character in a text):
-    bad input that got past validation, not a fault of the server."""
-    log.info("value refused by the database", extra={"path": request.url.path})
-    return problem(422, "Invalid request: a value is outside what the database can store.")
+DATA_EXCEPTION = "22"
+"""The SQLSTATE class of a value the database refuses as data (out of range, a NUL character
+in a text)."""
+OUTAGE_CLASSES = frozenset(("08", "53", "57"))
+"""SQLSTATE classes of an outage: connection exception, insufficient resources, operator
+intervention (a shutdown or restart, a cancelled statement)."""
 
 
-async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
-    if isinstance(error, DBAPIError) and not is_transient(error):
-        return await _unexpected(request, error)
-    log.error("database unavailable", extra={"path": request.url.path, "error": repr(error)})
-    return problem(503, DATABASE_UNAVAILABLE_DETAIL, headers={"Retry-After": "5"})
+def sqlstate(error: BaseException) -> str:
+    """The SQLSTATE of a database error raised by either driver, wrapped by SQLAlchemy or
+    not ("" for none). With asyncpg, SQLAlchemy wraps most errors as a plain `DBAPIError`
+    (a refused value is no `DataError`), and the reads read by asyncpg itself raise its own
+    errors: the code is what both have in common."""
+    for candidate in (error, getattr(error, "orig", None)):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return ""
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    """A value the database refused as data: bad input that got past validation, not a
+    fault of the server (422). An outage: 503 with Retry-After. Anything else: 500."""
+    code = sqlstate(error)
+    if isinstance(error, DataError) or code.startswith(DATA_EXCEPTION):
+        log.info("value refused by the database", extra={"path": request.url.path})
+        return problem(422, "Invalid request: a value is outside what the database can store.")
+    if (
+        isinstance(error, (PoolTimeout, DatabaseUnreachable))
+        or code[:2] in OUTAGE_CLASSES
+        or is_transient(error)
+    ):
+        log.error("database unavailable", extra={"path": request.url.path, "error": repr(error)})
+        return problem(503, DATABASE_UNAVAILABLE_DETAIL, headers={"Retry-After": "5"})
+    return await _unexpected(request, error)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -104,7 +135,6 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(DataError, _invalid_value)
-    app.add_exception_handler(DBAPIError, _database_unavailable)
-    app.add_exception_handler(PoolTimeout, _database_unavailable)
+    for database_error in (DBAPIError, PostgresError, PoolTimeout, DatabaseUnreachable):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected)

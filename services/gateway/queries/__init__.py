@@ -13,11 +13,10 @@ from datetime import UTC, date, datetime, time
 from functools import partial, wraps
 from typing import Any, TypeVar
 
+import asyncpg
 import sqlalchemy as sa
-from psycopg.pq import TransactionStatus
-from psycopg.rows import dict_row
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,15 +48,16 @@ async def fetch_all(
 
 
 _COMPILED: dict[Hashable, Compiled] = {}
-_DIALECT = psycopg_dialect()
+_DIALECT = asyncpg_dialect()
 
 
 def _plain_sql(
     query: sa.Select | sa.CompoundSelect, values: Mapping[str, Any] | None = None
-) -> tuple[str, dict[str, Any]] | None:
-    """`query` as psycopg's SQL text and parameters (as SQLAlchemy would send them, with
-    `values` for its unvalued parameters, those to be written into the SQL written in),
-    compiled once per structure; None when it has expanding parameters (`IN` lists)."""
+) -> tuple[str, list[Any]] | None:
+    """`query` as asyncpg's SQL text and positional parameters (as SQLAlchemy would send
+    them, with `values` for its unvalued parameters, those to be written into the SQL
+    written in), compiled once per structure; None when it has expanding parameters (`IN`
+    lists)."""
     cache_key = query._generate_cache_key()
     if cache_key is None:
         return None
@@ -75,8 +75,8 @@ def _plain_sql(
             parameters[name] = process(parameters[name])
     if compiled.literal_execute_params:
         written = compiled._process_parameters_for_postcompile(parameters)
-        return written.statement, dict(written.parameters)
-    return compiled.string, parameters
+        return written.statement, [written.parameters[name] for name in written.positiontup]
+    return compiled.string, [parameters[name] for name in compiled.positiontup]
 
 
 async def fetch_rows(
@@ -87,28 +87,24 @@ async def fetch_rows(
     values: Mapping[str, Any] | None = None,
 ) -> list[Row]:
     """The rows of `query` as dicts (`values` bound to its unvalued parameters), read by
-    psycopg itself. For selects of table columns and aggregates (their values need no
-    conversion by SQLAlchemy): it saves SQLAlchemy's execution and result machinery, most
-    of a page's cost. Falls back to SQLAlchemy otherwise.
+    asyncpg itself on a connection of the reads engine (`create_reads_engine`). For selects
+    of table columns and aggregates (their values need no conversion by SQLAlchemy): it
+    saves SQLAlchemy's execution and result machinery, most of a page's cost. Read through
+    SQLAlchemy otherwise, and on the other engine's connections (the run settler's).
 
-    `alone`: the statement needs no snapshot shared with the request's other reads. When
-    the connection is in no transaction, it runs outside one, which saves the BEGIN and
-    ROLLBACK round trips, a third of a page's cost.
+    `alone`: the statement needs no snapshot shared with the request's later reads. When
+    the connection is in no transaction, it then runs outside one, which saves the BEGIN
+    and ROLLBACK round trips, a third of a page's cost; otherwise it runs in the request's
+    transaction, begun now if need be.
     """
-    plain = _plain_sql(query, values)
-    if plain is None:
-        return await fetch_all(connection, query, values)
     driver = (await connection.get_raw_connection()).driver_connection
-    single = alone and driver.info.transaction_status == TransactionStatus.IDLE
-    if single:
-        await driver.set_autocommit(True)
-    try:
-        async with driver.cursor(row_factory=dict_row, binary=True) as cursor:
-            await cursor.execute(*plain)
-            return await cursor.fetchall()
-    finally:
-        if single and not driver.closed:
-            await driver.set_autocommit(False)
+    if not isinstance(driver, asyncpg.Connection):
+        return await fetch_all(connection, query, values)
+    plain = _plain_sql(query, values)
+    if plain is None or not (alone or driver.is_in_transaction()):
+        return await fetch_all(connection, query, values)
+    sql, parameters = plain
+    return [dict(record) for record in await driver.fetch(sql, *parameters)]
 
 
 async def fetch_one(connection: AsyncConnection, query: sa.Executable) -> Row | None:

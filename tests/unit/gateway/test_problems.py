@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from asyncpg import exceptions as asyncpg_errors
 from fastapi import FastAPI, HTTPException, Query
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from services.gateway.api import problems
@@ -36,6 +37,27 @@ def make_app() -> FastAPI:
     @app.get("/pool-exhausted")
     async def pool_exhausted() -> None:
         raise PoolTimeout("QueuePool limit of size 5 overflow 5 reached")
+
+    @app.get("/no-connection")
+    async def no_connection() -> None:
+        raise problems.DatabaseUnreachable("ConnectionRefusedError(111)")
+
+    @app.get("/connection-lost")
+    async def connection_lost() -> None:
+        raise asyncpg_errors.ConnectionDoesNotExistError("connection was closed")
+
+    @app.get("/text-with-nul")
+    async def text_with_nul() -> None:
+        raise asyncpg_errors.CharacterNotInRepertoireError("invalid byte sequence: 0x00")
+
+    @app.get("/wrapped-out-of-range")
+    async def wrapped_out_of_range() -> None:
+        refused = asyncpg_errors.NumericValueOutOfRangeError("integer out of range")
+        raise DBAPIError("SELECT $1::INTEGER", (2**40,), refused)
+
+    @app.get("/no-such-table")
+    async def no_such_table() -> None:
+        raise asyncpg_errors.UndefinedTableError('relation "gone" does not exist')
 
     return app
 
@@ -90,7 +112,9 @@ async def test_unexpected_errors_are_500_without_the_exception_text(
     assert "postgres" not in response.text
 
 
-@pytest.mark.parametrize("path", ["/database-down", "/pool-exhausted"])
+@pytest.mark.parametrize(
+    "path", ["/database-down", "/pool-exhausted", "/no-connection", "/connection-lost"]
+)
 async def test_an_unreachable_or_busy_database_is_503_to_retry(
     client: httpx.AsyncClient, path: str
 ) -> None:
@@ -98,6 +122,23 @@ async def test_an_unreachable_or_busy_database_is_503_to_retry(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.json()["detail"] == problems.DATABASE_UNAVAILABLE_DETAIL
+
+
+@pytest.mark.parametrize("path", ["/text-with-nul", "/wrapped-out-of-range"])
+async def test_a_value_the_database_refuses_is_422_whether_wrapped_or_not(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    """asyncpg's data errors (SQLSTATE class 22) come raw from the reads it runs itself
+    and as a plain DBAPIError from SQLAlchemy, not as a DataError."""
+    response = await client.get(path)
+    assert response.status_code == 422
+    assert "outside what the database can store" in response.json()["detail"]
+
+
+async def test_other_database_errors_are_500(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no-such-table")
+    assert response.status_code == 500
+    assert "gone" not in response.text
 
 
 def test_describe_errors_joins_location_and_message() -> None:
