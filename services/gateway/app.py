@@ -93,8 +93,10 @@ def build(settings: Settings) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["*"],
         )
-    for router in ROUTERS:
-        app.include_router(router)
+    # The resource routers' routes are the app's own (each already has its whole path, tags
+    # and dependencies): included as routers, every request walked each router's routes
+    # through FastAPI's per-router context before reaching its own.
+    app.router.routes.extend(route for router in ROUTERS for route in router.routes)
     observability = observability_routes(SERVICE, metrics, readiness)
     app.router.routes.extend(
         Route(path, observability, include_in_schema=False)
