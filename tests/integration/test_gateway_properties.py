@@ -142,6 +142,19 @@ async def test_search_sorts_and_pages_with_a_total(
     assert bad.headers["content-type"].startswith("application/problem+json")
 
 
+async def test_an_invalid_filter_is_a_422_naming_each_bad_parameter(
+    client: httpx.AsyncClient,
+) -> None:
+    bad = await client.get(
+        "/api/properties", params={"min_beds": "three", "zip_code": "981", "city": "Kent"}
+    )
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    errors = bad.json()["errors"]
+    assert [error["loc"] for error in errors] == [["query", "min_beds"], ["query", "zip_code"]]
+    assert "query.min_beds" in bad.json()["detail"]
+
+
 async def test_score_sorts_list_the_homes_without_a_score_last_and_page_across_them(
     client: httpx.AsyncClient, engine: Any, city: dict[str, Any]
 ) -> None:

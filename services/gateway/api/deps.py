@@ -1,5 +1,5 @@
 """What route handlers are given: the gateway's resources, the caller's scopes, a database
-connection, paging."""
+connection, paging, filters read from the query string."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.gateway import security
@@ -187,3 +189,45 @@ JobStatus = Literal["queued", "running", "success", "failed", "cancelled"]
 
 OperatorDep = Annotated[Principal, require_scope("operate")]
 """The caller of a write route, when the handler needs to know who it is."""
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class QueryModel(Generic[Model]):
+    """A dependency reading `model`, a pydantic model of optional query parameters, from the
+    query string in one validation, and its parameters documented as FastAPI documents a
+    `Query()` model (the route's `openapi_extra`): a route takes
+    `Annotated[Filters, Depends(FILTERS)]` with `openapi_extra=FILTERS.openapi_extra`.
+
+    FastAPI reads a `Query()` model field by field in Python: 225 us for the property
+    search's 21 filters, a tenth of a search request's CPU, against 4 us for pydantic
+    validating them at once. A parameter given twice counts once, its last value, as with
+    FastAPI; an invalid one is a 422 naming `query.<name>`.
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        self.openapi_extra = {
+            "parameters": [
+                _query_parameter(name, schema)
+                for name, schema in model.model_json_schema()["properties"].items()
+            ]
+        }
+
+    async def __call__(self, request: Request) -> Model:
+        try:
+            return self.model.model_validate(dict(request.query_params))
+        except ValidationError as error:
+            raise RequestValidationError(
+                [{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)]
+            ) from None
+
+
+def _query_parameter(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query parameter's OpenAPI object, from its field's JSON schema."""
+    schema = {key: value for key, value in schema.items() if (key, value) != ("default", None)}
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    if "description" in schema:
+        parameter["description"] = schema["description"]
+    return parameter

@@ -9,7 +9,7 @@ import pytest
 
 from services.gateway.app import build
 from services.gateway.shapes.enrichment import EnrichedPropertyRow
-from services.gateway.shapes.properties import PropertySummary
+from services.gateway.shapes.properties import PropertyFilters, PropertySummary
 from services.gateway.shapes.records import PropertyRow
 from shared.settings import Settings
 
@@ -79,3 +79,21 @@ def test_keys_that_are_not_identifiers_keep_their_original_spelling(
 def test_one_property_row_model_serves_every_property_list() -> None:
     assert issubclass(EnrichedPropertyRow, PropertyRow)
     assert issubclass(PropertySummary, PropertyRow)
+
+
+def test_the_property_search_documents_every_filter_with_its_bounds(
+    document: dict[str, Any],
+) -> None:
+    """The filters are read in one validation (`deps.QueryModel`), not by FastAPI: their
+    documentation is made from the model and must still name each, with its schema."""
+    parameters = {
+        parameter["name"]: parameter
+        for parameter in document["paths"]["/api/properties"]["get"]["parameters"]
+    }
+    assert set(PropertyFilters.model_fields) | {"sort", "limit", "offset", "format"} == set(
+        parameters
+    )
+    min_beds = parameters["min_beds"]
+    assert (min_beds["in"], min_beds["required"]) == ("query", False)
+    assert {"type": "integer", "maximum": 1000, "minimum": 0} in min_beds["schema"]["anyOf"]
+    assert parameters["city"]["description"] == "any letter case"

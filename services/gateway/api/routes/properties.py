@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
-from services.gateway.api.deps import ConnectionDep, GatewayDep, require_scope
+from services.gateway.api.deps import ConnectionDep, GatewayDep, QueryModel, require_scope
 from services.gateway.api.responses import json_response
 from services.gateway.queries import Row
 from services.gateway.queries import properties as queries
@@ -27,6 +27,7 @@ CSV_PAGE_LIMIT = 10_000
 CSV_BATCH = 500
 
 PropertyId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SEARCH_FILTERS = QueryModel(PropertyFilters)
 
 
 def _wants_csv(format_: str | None, accept: str | None) -> bool:
@@ -52,10 +53,11 @@ async def _csv_stream(rows: AsyncIterator[Row]) -> AsyncIterator[str]:
     summary="Search properties; `format=csv` (or Accept: text/csv) exports the same page",
     response_model=shapes.PropertyPage,
     responses={200: {"content": {"text/csv": {}}}, 422: {"description": "invalid filters"}},
+    openapi_extra=SEARCH_FILTERS.openapi_extra,
 )
 async def search_properties(
     connection: ConnectionDep,
-    filters: Annotated[PropertyFilters, Query()],
+    filters: Annotated[PropertyFilters, Depends(SEARCH_FILTERS)],
     sort: SortKey = "newest",
     limit: Annotated[
         int, Query(ge=1, le=CSV_PAGE_LIMIT, description="rows per page: JSON ≤ 100, CSV ≤ 10,000")
