@@ -166,12 +166,14 @@ properties = sa.Table(
     sa.Index(None, "prospect_id"),
     info={"owner": "enricher"},
 )
-# The gateway's property search matches cities in any letter case, newest first.
+# The gateway's property search matches cities in any letter case, newest first; with the
+# city itself in the index, a count of a city's homes reads the index alone.
 sa.Index(
     "ix_properties_lower_city_created_at",
     sa.func.lower(properties.c.city),
     properties.c.created_at,
     properties.c.id,
+    postgresql_include=["city"],
 )
 # The enricher's market figures per ZIP read the homes for sale from this index alone.
 sa.Index(
@@ -320,7 +322,9 @@ property_scores = sa.Table(
     _updated_at(),
     sa.UniqueConstraint("property_id", "model_version", "input_hash"),
     sa.CheckConstraint("overall_score BETWEEN 0 AND 100", name="property_scores_overall_range"),
-    sa.Index(None, "property_id", "id"),
+    # A home's latest score; with the figures the gateway's search filters on, a filter on
+    # them reads the index alone.
+    sa.Index(None, "property_id", "id", postgresql_include=["overall_score", "cap_rate"]),
     sa.Index(None, "created_at"),
     sa.Index(None, "dag_run_id"),
     # The gateway walks the scores in the order of these figures, ties newest first, and
