@@ -162,7 +162,8 @@ properties = sa.Table(
     sa.Index(None, "state", "created_at", "id"),
     sa.Index(None, "zip_code"),
     sa.Index(None, "property_type", "created_at", "id"),
-    sa.Index(None, "created_at"),
+    # Every home newest first (a search's default order), ties by id, in the index's order.
+    sa.Index(None, "created_at", "id"),
     sa.Index(None, "prospect_id"),
     info={"owner": "enricher"},
 )
