@@ -84,8 +84,9 @@ def create_reads_engine(settings: Settings, *, application_name: str = "reos") -
     retryable answer itself.
 
     Its driver is asyncpg, not psycopg: reading a page of 50 homes (32 columns) cost the
-    gateway 0.46-0.49 ms of CPU with asyncpg against 0.76-0.82 ms with psycopg, and a whole
-    search request 10-14 % less, the same answer byte for byte. asyncpg raises an outage
+    gateway 0.46-0.53 ms of CPU with asyncpg against 0.76-0.94 ms with psycopg (whose
+    asynchronous wait made a dozen `epoll_ctl` calls per statement), and a whole search
+    request 10-14 % less, the same answer byte for byte. asyncpg raises an outage
     met while connecting as a plain `OSError` or `TimeoutError`, which SQLAlchemy passes on
     unwrapped.
     """
