@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from shared.settings import Settings
@@ -71,9 +71,16 @@ def create_engine(
     )
 
 
+ASYNCPG_PARAMETERS = {"sslmode": "ssl"}
+"""URL parameters that asyncpg names otherwise than libpq (it takes the same values)."""
+
+
 def reads_url(url: str) -> str:
-    """`url` (any form `async_url` takes) with the asyncpg driver."""
-    return async_url(url).replace("postgresql+psycopg://", "postgresql+asyncpg://", 1)
+    """`url` (any form `async_url` takes) with the asyncpg driver and its parameter names."""
+    parsed = make_url(async_url(url))
+    query = {ASYNCPG_PARAMETERS.get(name, name): value for name, value in parsed.query.items()}
+    reads = parsed.set(drivername="postgresql+asyncpg", query=query)
+    return reads.render_as_string(hide_password=False)
 
 
 def create_reads_engine(settings: Settings, *, application_name: str = "reos") -> AsyncEngine:
