@@ -146,12 +146,17 @@ async def test_an_invalid_filter_is_a_422_naming_each_bad_parameter(
     client: httpx.AsyncClient,
 ) -> None:
     bad = await client.get(
-        "/api/properties", params={"min_beds": "three", "zip_code": "981", "city": "Kent"}
+        "/api/properties",
+        params={"min_beds": "three", "zip_code": "981", "city": "Kent", "limit": 0},
     )
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
     errors = bad.json()["errors"]
-    assert [error["loc"] for error in errors] == [["query", "min_beds"], ["query", "zip_code"]]
+    assert [error["loc"] for error in errors] == [
+        ["query", "min_beds"],
+        ["query", "zip_code"],
+        ["query", "limit"],
+    ]
     assert "query.min_beds" in bad.json()["detail"]
 
 

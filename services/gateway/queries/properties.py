@@ -21,7 +21,7 @@ from services.gateway.queries import (
     is_latest_score,
     recent_total,
 )
-from services.gateway.shapes.properties import PropertyFilters, PropertySummary, SortKey
+from services.gateway.shapes.properties import FILTERS, PropertyFilters, PropertySummary, SortKey
 from shared.db.tables import documents, properties, property_scores, prospect_queue
 
 scores = property_scores
@@ -89,7 +89,7 @@ def parameters(filters: PropertyFilters) -> dict[str, Any]:
     """The filters given, as the values of the search statements' parameters (named after
     the filters). Their names are the shape of the search: the statements of one shape are
     built and compiled once (see `_conditions`), whatever the values."""
-    given = filters.model_dump(exclude_none=True)
+    given = filters.model_dump(include=FILTERS, exclude_none=True)
     if "state" in given:
         given["state"] = given["state"].upper()
     if "city" in given:

@@ -85,6 +85,24 @@ class PropertyFilters(BaseModel):
         ]
 
 
+FILTERS = frozenset(PropertyFilters.model_fields)
+"""The names of a search's filters."""
+
+CSV_PAGE_LIMIT = 10_000
+
+
+class PropertySearch(PropertyFilters):
+    """A property search as its query string gives it: the filters, and which page of the
+    matching homes, in which order and format."""
+
+    sort: SortKey = "newest"
+    limit: int = Field(
+        50, ge=1, le=CSV_PAGE_LIMIT, description="rows per page: JSON ≤ 100, CSV ≤ 10,000"
+    )
+    offset: int = Field(0, ge=0, le=2**31)
+    format: Literal["json", "csv"] | None = None
+
+
 RANGES = (
     ("min_price", "max_price"),
     ("min_beds", "max_beds"),

@@ -9,7 +9,7 @@ import pytest
 
 from services.gateway.app import build
 from services.gateway.shapes.enrichment import EnrichedPropertyRow
-from services.gateway.shapes.properties import PropertyFilters, PropertySummary
+from services.gateway.shapes.properties import PropertySearch, PropertySummary
 from services.gateway.shapes.records import PropertyRow
 from shared.settings import Settings
 
@@ -84,15 +84,13 @@ def test_one_property_row_model_serves_every_property_list() -> None:
 def test_the_property_search_documents_every_filter_with_its_bounds(
     document: dict[str, Any],
 ) -> None:
-    """The filters are read in one validation (`deps.QueryModel`), not by FastAPI: their
-    documentation is made from the model and must still name each, with its schema."""
-    parameters = {
-        parameter["name"]: parameter
-        for parameter in document["paths"]["/api/properties"]["get"]["parameters"]
-    }
-    assert set(PropertyFilters.model_fields) | {"sort", "limit", "offset", "format"} == set(
-        parameters
-    )
+    """The filters and the page are read in one validation (`deps.QueryModel`), not by
+    FastAPI: their documentation is made from the model and must still name each, with its
+    schema, in the model's order."""
+    listed = document["paths"]["/api/properties"]["get"]["parameters"]
+    parameters = {parameter["name"]: parameter for parameter in listed}
+    assert list(parameters) == list(PropertySearch.model_fields)
+    assert list(parameters)[-4:] == ["sort", "limit", "offset", "format"]
     min_beds = parameters["min_beds"]
     assert (min_beds["in"], min_beds["required"]) == ("query", False)
     assert {"type": "integer", "maximum": 1000, "minimum": 0} in min_beds["schema"]["anyOf"]

@@ -4,9 +4,9 @@ about it; its packet PDFs."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Response
 from fastapi.responses import StreamingResponse
 
 from services.gateway.api.deps import ConnectionDep, GatewayDep, QueryModel, require_scope
@@ -15,7 +15,7 @@ from services.gateway.queries import Row
 from services.gateway.queries import properties as queries
 from services.gateway.shapes import properties as shapes
 from services.gateway.shapes.common import page
-from services.gateway.shapes.properties import PropertyFilters, SortKey
+from services.gateway.shapes.properties import PropertySearch
 
 router = APIRouter(
     prefix="/api/properties", tags=["Properties"], dependencies=[require_scope("read")]
@@ -23,11 +23,10 @@ router = APIRouter(
 
 MAX_ID = 2**63 - 1
 JSON_PAGE_LIMIT = 100
-CSV_PAGE_LIMIT = 10_000
 CSV_BATCH = 500
 
 PropertyId = Annotated[int, Path(ge=1, le=MAX_ID)]
-SEARCH_FILTERS = QueryModel(PropertyFilters)
+SEARCH = QueryModel(PropertySearch)
 
 
 def _wants_csv(format_: str | None, accept: str | None) -> bool:
@@ -53,25 +52,20 @@ async def _csv_stream(rows: AsyncIterator[Row]) -> AsyncIterator[str]:
     summary="Search properties; `format=csv` (or Accept: text/csv) exports the same page",
     response_model=shapes.PropertyPage,
     responses={200: {"content": {"text/csv": {}}}, 422: {"description": "invalid filters"}},
-    openapi_extra=SEARCH_FILTERS.openapi_extra,
+    openapi_extra=SEARCH.openapi_extra,
 )
 async def search_properties(
     connection: ConnectionDep,
-    filters: Annotated[PropertyFilters, Depends(SEARCH_FILTERS)],
-    sort: SortKey = "newest",
-    limit: Annotated[
-        int, Query(ge=1, le=CSV_PAGE_LIMIT, description="rows per page: JSON ≤ 100, CSV ≤ 10,000")
-    ] = 50,
-    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
-    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    search: Annotated[PropertySearch, Depends(SEARCH)],
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
-    problems = filters.contradictions()
+    problems = search.contradictions()
     if problems:
         raise HTTPException(422, detail="; ".join(problems))
-    if _wants_csv(format_, accept):
-        total = await queries.count_matching(connection, filters)
-        rows = queries.search(connection, filters, sort, limit, offset, read=queries.streamed)
+    limit, offset = search.limit, search.offset
+    if _wants_csv(search.format, accept):
+        total = await queries.count_matching(connection, search)
+        rows = queries.search(connection, search, search.sort, limit, offset, read=queries.streamed)
         return StreamingResponse(
             _csv_stream(rows),
             media_type="text/csv; charset=utf-8",
@@ -82,8 +76,8 @@ async def search_properties(
         )
     if limit > JSON_PAGE_LIMIT:
         raise HTTPException(422, detail=f"limit is at most {JSON_PAGE_LIMIT} for JSON")
-    total = await queries.count_matching(connection, filters)
-    rows = queries.search(connection, filters, sort, limit, offset)
+    total = await queries.count_matching(connection, search)
+    rows = queries.search(connection, search, search.sort, limit, offset)
     data = [shapes.summary(row) async for row in rows]
     return json_response(page(total, limit, offset, data))
 
