@@ -164,6 +164,9 @@ properties = sa.Table(
     sa.Index(None, "property_type", "created_at", "id"),
     # Every home newest first (a search's default order), ties by id, in the index's order.
     sa.Index(None, "created_at", "id"),
+    # A search's count of the homes in a price range, with or without a floor on bedrooms,
+    # read from the index alone.
+    sa.Index(None, "price", postgresql_include=["bedrooms"]),
     sa.Index(None, "prospect_id"),
     info={"owner": "enricher"},
 )
