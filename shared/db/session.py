@@ -85,10 +85,10 @@ def reads_url(url: str) -> str:
 
 def create_reads_engine(settings: Settings, *, application_name: str = "reos") -> AsyncEngine:
     """An engine whose connections can only read, each transaction in one snapshot, with the
-    other session defaults of `READ_SESSION_DEFAULTS` (set by the server once per connection:
-    per checkout, the isolation level and the read-only flag cost four calls to the driver
-    a request). No pre-ping: for request-serving code that turns a dropped connection into a
-    retryable answer itself.
+    other session defaults of `READ_SESSION_DEFAULTS`, set by the server once per connection
+    (set per checkout instead, the isolation level and the read-only flag cost four calls to
+    the driver a request). No pre-ping: for request-serving code that turns a dropped
+    connection into a retryable answer itself.
 
     Its driver is asyncpg, not psycopg: reading a page of 50 homes (32 columns) cost the
     gateway 0.46-0.53 ms of CPU with asyncpg against 0.76-0.94 ms with psycopg (whose
