@@ -182,13 +182,15 @@ def prepare_database(settings: Settings, bench: Settings, properties: int, jobs:
         if not exists:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    subprocess.run(
+    migrated = subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=REPO_ROOT,
         env={**os.environ, "DATABASE_URL": bench.database_url},
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if migrated.returncode:
+        raise SystemExit(f"migrating the bench database failed:\n{migrated.stderr}")
     with engine.begin() as connection:
         sizes = {"properties": properties, "jobs": jobs}
         for table, size, statement in FILL_STATEMENTS:

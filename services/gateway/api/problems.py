@@ -16,7 +16,7 @@ from asyncpg import PostgresError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -97,8 +97,8 @@ intervention (a shutdown or restart, a cancelled statement)."""
 def sqlstate(error: BaseException) -> str:
     """The SQLSTATE of a database error raised by either driver, wrapped by SQLAlchemy or
     not ("" for none). With asyncpg, SQLAlchemy wraps most errors as a plain `DBAPIError`
-    (a refused value is no `DataError`), and the reads read by asyncpg itself raise its own
-    errors: the code is what both have in common."""
+    (a refused value is no `DataError`, as it is with psycopg), and the reads read by
+    asyncpg itself raise its own errors: the code is what all of them have in common."""
     for candidate in (error, getattr(error, "orig", None)):
         code = getattr(candidate, "sqlstate", None)
         if isinstance(code, str):
@@ -110,7 +110,7 @@ async def _database_error(request: Request, error: Exception) -> JSONResponse:
     """A value the database refused as data: bad input that got past validation, not a
     fault of the server (422). An outage: 503 with Retry-After. Anything else: 500."""
     code = sqlstate(error)
-    if isinstance(error, DataError) or code.startswith(DATA_EXCEPTION):
+    if code.startswith(DATA_EXCEPTION):
         log.info("value refused by the database", extra={"path": request.url.path})
         return problem(422, "Invalid request: a value is outside what the database can store.")
     if (

@@ -8,7 +8,8 @@ import httpx
 import pytest
 from asyncpg import exceptions as asyncpg_errors
 from fastapi import FastAPI, HTTPException, Query
-from sqlalchemy.exc import DBAPIError, OperationalError
+from psycopg import errors as psycopg_errors
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from services.gateway.api import problems
@@ -54,6 +55,11 @@ def make_app() -> FastAPI:
     async def wrapped_out_of_range() -> None:
         refused = asyncpg_errors.NumericValueOutOfRangeError("integer out of range")
         raise DBAPIError("SELECT $1::INTEGER", (2**40,), refused)
+
+    @app.get("/psycopg-out-of-range")
+    async def psycopg_out_of_range() -> None:
+        refused = psycopg_errors.NumericValueOutOfRange("integer out of range")
+        raise DataError("INSERT ...", {}, refused)
 
     @app.get("/no-such-table")
     async def no_such_table() -> None:
@@ -124,12 +130,14 @@ async def test_an_unreachable_or_busy_database_is_503_to_retry(
     assert response.json()["detail"] == problems.DATABASE_UNAVAILABLE_DETAIL
 
 
-@pytest.mark.parametrize("path", ["/text-with-nul", "/wrapped-out-of-range"])
+@pytest.mark.parametrize(
+    "path", ["/text-with-nul", "/wrapped-out-of-range", "/psycopg-out-of-range"]
+)
 async def test_a_value_the_database_refuses_is_422_whether_wrapped_or_not(
     client: httpx.AsyncClient, path: str
 ) -> None:
     """asyncpg's data errors (SQLSTATE class 22) come raw from the reads it runs itself
-    and as a plain DBAPIError from SQLAlchemy, not as a DataError."""
+    and as a plain DBAPIError from SQLAlchemy; psycopg's (the writes') as a DataError."""
     response = await client.get(path)
     assert response.status_code == 422
     assert "outside what the database can store" in response.json()["detail"]
