@@ -106,33 +106,27 @@ async def _key_owner(gateway: Gateway, key: str) -> Principal:
     raise _unauthorized("The API key is not valid (unknown or revoked).")
 
 
-async def _caller(
-    gateway: GatewayDep,
-    x_api_key: Annotated[str | None, Security(API_KEY_HEADER)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_KEY)],
-) -> Principal | None:
-    """The caller named by the key the request carries; None when it carries none. A key
-    that is sent is always checked, even where anonymous reads are allowed."""
-    key = (x_api_key or (bearer.credentials if bearer else "")).strip()
-    return await _key_owner(gateway, key) if key else None
-
-
 def require_scope(scope: Scope) -> Any:
     """A route dependency letting through callers whose key holds `scope` (or a wider one):
-    `@router.post(..., dependencies=[require_scope("operate")])`. No key: 401 (for `read`
-    with anonymous reads on, the caller is let through as an anonymous reader); a key
-    without the scope: 403."""
+    `@router.post(..., dependencies=[require_scope("operate")])`. The key is read from
+    either header; one that is sent is always checked, even where anonymous reads are
+    allowed. No key: 401 (for `read` with anonymous reads on, the caller is let through as
+    an anonymous reader); a key without the scope: 403."""
 
     async def check(
-        gateway: GatewayDep, caller: Annotated[Principal | None, Depends(_caller)]
+        gateway: GatewayDep,
+        x_api_key: Annotated[str | None, Security(API_KEY_HEADER)],
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_KEY)],
     ) -> Principal:
-        if caller is None:
+        key = (x_api_key or (bearer.credentials if bearer else "")).strip()
+        if not key:
             if scope == "read" and gateway.settings.anonymous_reads:
                 return ANONYMOUS_READER
             raise _unauthorized(
                 f"This endpoint needs an API key with the {scope!r} scope "
                 "(send it as X-API-Key or Authorization: Bearer)."
             )
+        caller = await _key_owner(gateway, key)
         if not caller.allows(scope):
             raise HTTPException(
                 403, detail=f"The API key {caller.name!r} lacks the {scope!r} scope."
