@@ -63,13 +63,18 @@ status:
 	@$(STACK) status
 	@$(SERVICES) status
 
+# The tests and benchmarks run services of their own, each in consumer groups of its own:
+# the ones `make up` started would take the requests they publish too (a test then finds
+# the demo scraper's job for its crawl), so those are stopped first; `make up` restarts them.
 test: migrate bootstrap model
+	@$(SERVICES) stop
 	@$(WITH_ENV) $(PY) -m pytest
 
 test-unit: install
 	@$(PY) -m pytest tests/unit
 
 bench: migrate bootstrap model
+	@$(SERVICES) stop
 	@$(WITH_ENV) $(PY) -m tests.bench.pipeline
 	@$(WITH_ENV) $(PY) -m tests.bench.scorer
 	@$(WITH_ENV) $(PY) -m tests.bench.gateway_api

@@ -80,6 +80,7 @@ stop)
     for entry in "${PROCESSES[@]}"; do
         IFS=: read -r name _ _ _ <<<"$entry"
         if running "$name"; then
+            echo "stopping $name (pid $(cat "$pids/$name.pid"))"
             kill -TERM "$(cat "$pids/$name.pid")" 2>/dev/null || true
         fi
     done
