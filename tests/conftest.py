@@ -31,6 +31,21 @@ from tests.services import assign_at_end
 
 ENDPOINT_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "S3_ENDPOINT_URL")
 
+LOCAL_SERVICES = ("scraper", "enricher", "scorer", "docgen", "gateway")
+"""The services `make up` starts on this machine (`deploy/local/services.sh`, a pid file
+each in `.stack/pids`)."""
+
+
+def _local_services_running() -> list[str]:
+    running = []
+    for name in LOCAL_SERVICES:
+        try:
+            os.kill(int((REPO_ROOT / ".stack" / "pids" / f"{name}.pid").read_text()), 0)
+        except (OSError, ValueError):
+            continue
+        running.append(name)
+    return running
+
 
 def _docker_available() -> bool:
     if shutil.which("docker") is None:
@@ -65,6 +80,15 @@ def _start_containers(stack: ExitStack) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def stack_env() -> Iterator[dict[str, str]]:
     """Environment naming the running stack, migrated and bootstrapped."""
+    running = _local_services_running()
+    if running:
+        # They consume the topics in groups of their own: a test's request would be
+        # handled twice, and the test could read the other service's outcome as its own.
+        pytest.fail(
+            f"the services `make up` started are running ({', '.join(running)}) and would "
+            "take the tests' requests too: stop them with `deploy/local/services.sh stop` "
+            "(`make test` does)"
+        )
     with ExitStack() as stack:
         missing = [name for name in ENDPOINT_VARIABLES if not os.environ.get(name)]
         if missing:
