@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from shared.db.session import async_url, create_engine, create_sessionmaker
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
-from tests.services import assign_at_end
+from tests.services import assign_at_end, migrate
 
 ENDPOINT_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "S3_ENDPOINT_URL")
 
@@ -99,9 +99,7 @@ def stack_env() -> Iterator[dict[str, str]]:
                 )
             os.environ.update(_start_containers(stack))
         env = {**os.environ}
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO_ROOT, env=env, check=True
-        )
+        migrate(env["DATABASE_URL"])
         subprocess.run(
             [sys.executable, "-m", "shared.bootstrap"], cwd=REPO_ROOT, env=env, check=True
         )

@@ -34,6 +34,20 @@ CONSUMED_TOPICS = {
 }
 
 
+def migrate(database_url: str) -> None:
+    """Bring the database at `database_url` to the migrations' head (`alembic upgrade head`,
+    as a deployment's migration job does); alembic's output is in the error when it fails."""
+    migrated = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+    )
+    if migrated.returncode:
+        raise RuntimeError(f"migrating {database_url!r} failed:\n{migrated.stderr}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -31,7 +31,6 @@ import re
 import resource
 import shutil
 import subprocess
-import sys
 import time
 from typing import Any
 
@@ -43,7 +42,7 @@ from services.gateway.cli import create_key
 from shared.db.tables import metadata
 from shared.settings import REPO_ROOT, Settings
 from tests.bench.cpu import machine_busy_seconds, process_tree_seconds, stack_seconds
-from tests.services import free_port, running_services, worker_processes
+from tests.services import free_port, migrate, running_services, worker_processes
 
 LIST_PATHS = (
     "/api/enrichment/properties",
@@ -182,15 +181,7 @@ def prepare_database(settings: Settings, bench: Settings, properties: int, jobs:
         if not exists:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    migrated = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=REPO_ROOT,
-        env={**os.environ, "DATABASE_URL": bench.database_url},
-        capture_output=True,
-        text=True,
-    )
-    if migrated.returncode:
-        raise SystemExit(f"migrating the bench database failed:\n{migrated.stderr}")
+    migrate(bench.database_url)
     with engine.begin() as connection:
         sizes = {"properties": properties, "jobs": jobs}
         for table, size, statement in FILL_STATEMENTS:

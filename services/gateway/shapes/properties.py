@@ -88,6 +88,7 @@ class PropertyFilters(BaseModel):
 FILTERS = frozenset(PropertyFilters.model_fields)
 """The names of a search's filters."""
 
+JSON_PAGE_LIMIT = 100
 CSV_PAGE_LIMIT = 10_000
 
 
@@ -97,7 +98,10 @@ class PropertySearch(PropertyFilters):
 
     sort: SortKey = "newest"
     limit: int = Field(
-        50, ge=1, le=CSV_PAGE_LIMIT, description="rows per page: JSON ≤ 100, CSV ≤ 10,000"
+        50,
+        ge=1,
+        le=CSV_PAGE_LIMIT,
+        description=f"rows per page: JSON ≤ {JSON_PAGE_LIMIT}, CSV ≤ {CSV_PAGE_LIMIT:,}",
     )
     offset: int = Field(0, ge=0, le=2**31)
     format: Literal["json", "csv"] | None = None

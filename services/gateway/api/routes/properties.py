@@ -22,7 +22,6 @@ router = APIRouter(
 )
 
 MAX_ID = 2**63 - 1
-JSON_PAGE_LIMIT = 100
 CSV_BATCH = 500
 
 PropertyId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -74,8 +73,8 @@ async def search_properties(
                 "X-Total-Count": str(total),
             },
         )
-    if limit > JSON_PAGE_LIMIT:
-        raise HTTPException(422, detail=f"limit is at most {JSON_PAGE_LIMIT} for JSON")
+    if limit > shapes.JSON_PAGE_LIMIT:
+        raise HTTPException(422, detail=f"limit is at most {shapes.JSON_PAGE_LIMIT} for JSON")
     total = await queries.count_matching(connection, search)
     rows = queries.search(connection, search, search.sort, limit, offset)
     data = [shapes.summary(row) async for row in rows]
